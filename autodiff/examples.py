@@ -1,0 +1,243 @@
+"""The documents' worked examples, replayed with the engine.
+
+Each example builds its graph with ``autodiff``, runs ``backward()`` and sets every forward value
+and gradient beside the number the document prints and the float64 reference
+(``data/worked_examples.json``, the project's own copy). Where the document disagrees with
+the engine, the report says so: seed 001's network is one such place.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from . import functions as F
+from .engine import Value
+
+EXACT_RTOL = 1e-12
+
+
+@lru_cache(maxsize=1)
+def reference() -> dict:
+    """The reference numbers: ``{"examples": {name: {...}}, "document_printed_seed001": {...}}``."""
+    text = resources.files("autodiff").joinpath("data/worked_examples.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+    data["examples"] = {e["name"]: e for e in data["examples"]}
+    return data
+
+
+def printed_agrees(value: float, printed: float) -> bool:
+    """Does ``value`` round to what the document printed, at the digits it printed?"""
+    digits = repr(float(printed)).lower().split("e")[0].replace("-", "").replace(".", "").lstrip("0")
+    sig = max(len(digits), 1)
+    exponent = math.floor(math.log10(abs(printed))) if printed else 0
+    half_unit = 0.5 * 10.0 ** (exponent - sig + 1)
+    return abs(value - printed) <= half_unit * (1 + 1e-9) + 4e-16 * abs(printed)
+
+
+@dataclass
+class Row:
+    quantity: str
+    engine: float
+    exact: float | None = None
+    printed: float | None = None
+
+    @property
+    def exact_ok(self) -> bool | None:
+        if self.exact is None:
+            return None
+        return abs(self.engine - self.exact) <= EXACT_RTOL * max(1.0, abs(self.exact))
+
+    @property
+    def printed_ok(self) -> bool | None:
+        return None if self.printed is None else printed_agrees(self.engine, self.printed)
+
+
+@dataclass
+class Example:
+    name: str
+    title: str
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, quantity: str, engine: float, exact=None, printed=None) -> None:
+        self.rows.append(Row(quantity, engine, exact, printed))
+
+    @property
+    def ok(self) -> bool:
+        """The engine matches every float64 reference number."""
+        return all(r.exact_ok is not False for r in self.rows)
+
+    @property
+    def document_slips(self) -> list[Row]:
+        return [r for r in self.rows if r.printed_ok is False]
+
+
+def _leaves(inputs: dict) -> dict[str, Value]:
+    return {name: Value(x, label=name) for name, x in inputs.items()}
+
+
+def _compare(ex: Example, ref: dict, values: dict[str, Value]) -> None:
+    printed = ref.get("printed", {})
+    for name, exact in ref["expected_forward"].items():
+        ex.add(name, values[name].data, exact, printed.get("forward", {}).get(name))
+    for name, exact in ref["expected_grads"].items():
+        ex.add(f"∂/∂{name}", values[name].grad, exact, printed.get("grads", {}).get(name))
+
+
+def add_mul() -> Example:
+    """Seed 001 §三 (after CS231n): q = x + y, f = q·z at x = −2, y = 5, z = −4."""
+    ref = reference()["examples"]["cs231n_add_mul"]
+    v = _leaves(ref["inputs"])
+    v["q"] = v["x"] + v["y"]
+    v["f"] = v["q"] * v["z"]
+    v["f"].backward()
+    ex = Example("add_mul", "q = x + y, f = q × z   (seed 001 §三)")
+    _compare(ex, ref, v)
+    ex.notes.append("add distributes the upstream gradient (∂f/∂x = ∂f/∂y = ∂f/∂q); multiply swaps its inputs.")
+    return ex
+
+
+def sigmoid_gate(fused: bool = True) -> Example:
+    """Seed 001 §三: f = σ(w0·x0 + w1·x1 + w2), as one sigmoid node or from primitive gates."""
+    ref = reference()["examples"]["cs231n_sigmoid_gate"]
+    v = _leaves(ref["inputs"])
+    v["dot"] = v["w0"] * v["x0"] + v["w1"] * v["x1"] + v["w2"]
+    if fused:
+        v["f"] = v["dot"].sigmoid()
+    else:  # the document's staged picture: negate, exp, +1, 1/x
+        v["f"] = 1.0 / ((-v["dot"]).exp() + 1.0)
+    v["f"].backward()
+    how = "one σ node" if fused else "primitive gates ×, +, −, exp, +1, 1/x"
+    ex = Example("sigmoid_gate" + ("" if fused else "_staged"), f"f = σ(w0·x0 + w1·x1 + w2), {how}   (seed 001 §三)")
+    _compare(ex, ref, v)
+    return ex
+
+
+def pytorch_mean() -> Example:
+    """Seed 003: out = mean(3·(xᵢ + 2)²) over four leaves xᵢ = 1; every gradient is 4.5."""
+    ref = reference()["examples"]["pytorch_mean_example"]
+    v = _leaves(ref["inputs"])
+    xs = [v[f"x{i}"] for i in range(1, 5)]
+    zs = [(x + 2) * (x + 2) * 3 for x in xs]
+    v["out"] = F.sum(zs) / len(zs)
+    v["out"].backward()
+    ex = Example("pytorch_mean", "y = x + 2, z = 3y², out = mean(z) on four scalars   (seed 003)")
+    _compare(ex, ref, v)
+    ex.notes.append("d(out)/dxᵢ = (3/2)(xᵢ + 2) = 4.5, as the document derives.")
+    return ex
+
+
+def seed002() -> Example:
+    """Seed 002: (a + b) × c; the document prints no numbers, so a = 2, b = 3, c = 4."""
+    ref = reference()["examples"]["seed002_add_mul"]
+    v = _leaves(ref["inputs"])
+    v["out"] = (v["a"] + v["b"]) * v["c"]
+    v["out"].backward()
+    ex = Example("seed002", "(a + b) × c   (seed 002)")
+    _compare(ex, ref, v)
+    return ex
+
+
+def three_layer_network(w25: float) -> Example:
+    """Seed 001 §四: the 2-3-2-1 sigmoid network, L = ½(y − ŷ)², for one reading of w(2,5).
+
+    δ of a neuron is ∂L/∂z, the grad of its pre-activation node after ``L.backward()``.
+    """
+    key = "seed001_three_layer_sigmoid_w25_2" if w25 == 2 else "seed001_three_layer_sigmoid_w25_3"
+    ref = reference()["examples"][key]
+    doc = reference()["document_printed_seed001"]
+    p, fwd, grads = ref["params"], ref["expected_forward"], ref["expected_grads"]
+    x, y = ref["inputs"]["x"], ref["inputs"]["y"]
+
+    def layer(W, b, inputs):
+        ws = [[Value(w) for w in row] for row in W]
+        zs = [F.dot(row, inputs) + bj for row, bj in zip(ws, b)]
+        return ws, zs, [z.sigmoid() for z in zs]
+
+    W1, z1, f1 = layer(p["W1"], p["b1"], x)
+    _, z2, f2 = layer(p["W2"], p["b2"], f1)
+    _, z3, f3 = layer(p["W3"], p["b3"], f2)
+    loss = 0.5 * (y - f3[0]) ** 2
+    loss.backward()
+
+    reading = "w(2,5) = 2, the W(2) matrix as printed" if w25 == 2 else "w(2,5) = 3, as its z5 arithmetic used"
+    ex = Example(f"three_layer_w25_{w25:g}", f"2-3-2-1 sigmoid network, {reading}   (seed 001 §四)")
+    printed_z = {"z1": 5.0, "z2": 9.0, "z3": 10.0}
+    for i in range(3):
+        ex.add(f"z{i + 1}", z1[i].data, fwd["z1"][i], printed_z[f"z{i + 1}"])
+        ex.add(f"f{i + 1}", f1[i].data, fwd["f1"][i], doc[f"f{i + 1}"])
+    for i, n in enumerate((4, 5)):
+        ex.add(f"z{n}", z2[i].data, fwd["z2"][i], doc[f"z{n}"])
+        ex.add(f"f{n}", f2[i].data, fwd["f2"][i], doc[f"f{n}"])
+    ex.add("z6", z3[0].data, fwd["z3"][0], doc["z6"])
+    ex.add("f6 = ŷ", f3[0].data, fwd["f3"][0], doc["f6"])
+    ex.add("L", loss.data, fwd["loss"])
+    ex.add("δ(3) = δ6", z3[0].grad, grads["delta3"][0], doc["delta3"])
+    for i, n in enumerate((4, 5)):
+        ex.add(f"δ(2)  δ{n}", z2[i].grad, grads["delta2"][i], doc["delta2"][i])
+    for i in range(3):
+        ex.add(f"δ(1)  δ{i + 1}", z1[i].grad, grads["delta1"][i], doc["delta1"][i])
+    for j in range(2):
+        ex.add(f"∂L/∂w(1)1,{j + 1}", W1[0][j].grad, grads["W1"][0][j])
+    return ex
+
+
+def replay_all() -> list[Example]:
+    return [
+        add_mul(),
+        sigmoid_gate(fused=True),
+        sigmoid_gate(fused=False),
+        pytorch_mean(),
+        seed002(),
+        three_layer_network(2),
+        three_layer_network(3),
+    ]
+
+
+def _fmt(x: float | None) -> str:
+    return "" if x is None else f"{x:.12g}"
+
+
+def _mark(ok: bool | None) -> str:
+    return {None: "", True: "✓", False: "✗"}[ok]
+
+
+def format_example(ex: Example) -> str:
+    head = ("quantity", "engine", "document prints", "", "exact (float64)", "")
+    rows = [(r.quantity, _fmt(r.engine), _fmt(r.printed), _mark(r.printed_ok), _fmt(r.exact), _mark(r.exact_ok))
+            for r in ex.rows]
+    widths = [max(len(str(c)) for c in col) for col in zip(head, *rows)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [ex.title, line.format(*head).rstrip(), "  ".join("-" * w for w in widths)]
+    out += [line.format(*r).rstrip() for r in rows]
+    for r in ex.document_slips:
+        out.append(f"  ✗ the document prints {r.quantity} = {_fmt(r.printed)}; the engine computes {_fmt(r.engine)}")
+    out += [f"  {n}" for n in ex.notes]
+    return "\n".join(out)
+
+
+def verdict_seed001(a: Example, b: Example) -> str:
+    """What the two readings of seed 001's network say about the document."""
+    slips_a, slips_b = a.document_slips, b.document_slips
+    names = ", ".join(r.quantity.split()[-1] for r in slips_b) or "nothing"
+    return (
+        "Seed 001's network contradicts itself: its W(2) matrix gives w(2,5) = 2, but its z5 line computes "
+        "3·f1 + 3·f2 + 2·f3 + 1, i.e. w(2,5) = 3.\n"
+        f"  With w(2,5) = 2, {len(slips_a)} of the printed numbers disagree with the engine.\n"
+        f"  With w(2,5) = 3, every printed number agrees except {names}: the document computed it with w(2,5) = 2."
+    )
+
+
+def report() -> str:
+    examples = replay_all()
+    parts = [format_example(ex) for ex in examples]
+    net = {ex.name: ex for ex in examples}
+    parts.append(verdict_seed001(net["three_layer_w25_2"], net["three_layer_w25_3"]))
+    bad = [ex.name for ex in examples if not ex.ok]
+    parts.append("All engine values match the float64 references to 1e-12." if not bad
+                 else f"MISMATCH with the float64 references in: {', '.join(bad)}")
+    return "\n\n".join(parts)
