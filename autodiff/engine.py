@@ -346,7 +346,7 @@ def _number(x, op: str):
     """A plain-number operand as a float; NotImplemented for other types (Python then raises)."""
     if type(x) is float:
         return x
-    if isinstance(x, Real) and not isinstance(x, bool):
+    if type(x) is int or (isinstance(x, Real) and not isinstance(x, bool)):
         return _check_data(x, op)
     return NotImplemented
 
@@ -357,11 +357,15 @@ def _data(x) -> float:
 
 def _check_data(x, where: str = "Value()") -> float:
     """A finite float from a real number, or a TypeError/ValueError naming what was wrong."""
-    if isinstance(x, Value):
-        raise TypeError(f"{where} needs a number, got a Value (use v.data, or v.detach())")
-    if not isinstance(x, Real) or isinstance(x, bool):
-        raise TypeError(f"{where} needs a real number (int or float), got {type(x).__name__}: {x!r}")
-    x = float(x)
+    if type(x) is not float:
+        if type(x) is int:
+            x = float(x)
+        elif isinstance(x, Value):
+            raise TypeError(f"{where} needs a number, got a Value (use v.data, or v.detach())")
+        elif isinstance(x, Real) and not isinstance(x, bool):
+            x = float(x)
+        else:
+            raise TypeError(f"{where} needs a real number (int or float), got {type(x).__name__}: {x!r}")
     if x - x != 0.0:  # NaN or ±inf
         raise ValueError(f"{where} needs a finite number, got {x!r}")
     return x

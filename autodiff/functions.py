@@ -15,32 +15,36 @@ _MAX, _MIN = RULES["max"], RULES["min"]
 def sum(values: Iterable[Value | float]) -> Value:
     """Σ xᵢ as one node;  ∂/∂xᵢ = 1 for every Value xᵢ (plain numbers only shift the total).
     A Value listed twice is a parent twice and gets 2 back, as it would through a chain."""
-    values = list(values)
-    parents = tuple(v for v in values if isinstance(v, Value))
+    parents: list[Value] = []
     total = 0.0
     for v in values:
-        total += v.data if isinstance(v, Value) else _plain(v, "sum")
-    return _node(total, "sum", None, None, parents, (1.0,) * len(parents))
+        if type(v) is Value or isinstance(v, Value):
+            parents.append(v)
+            total += v.data
+        else:
+            total += _plain(v, "sum")
+    return _node(total, "sum", None, None, tuple(parents), (1.0,) * len(parents))
 
 
 def dot(ws: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
     """Σ wᵢxᵢ as one node;  ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ (for the entries that are Values)."""
     if len(ws) != len(xs):
         raise ValueError(f"dot needs two sequences of the same length, got {len(ws)} and {len(xs)}")
-    wd = [w.data if isinstance(w, Value) else _plain(w, "dot") for w in ws]
-    xd = [x.data if isinstance(x, Value) else _plain(x, "dot") for x in xs]
-    total = 0.0
-    for w, x in zip(wd, xd):
-        total += w * x
     parents: list[Value] = []
     locals_: list[float] = []
-    for w, x, wv, xv in zip(ws, xs, wd, xd):
-        if isinstance(w, Value):
+    total = 0.0
+    for w, x in zip(ws, xs):
+        w_is_value = type(w) is Value or isinstance(w, Value)
+        x_is_value = type(x) is Value or isinstance(x, Value)
+        wd = w.data if w_is_value else (w if type(w) is float else _plain(w, "dot"))
+        xd = x.data if x_is_value else (x if type(x) is float else _plain(x, "dot"))
+        total += wd * xd
+        if w_is_value:
             parents.append(w)
-            locals_.append(xv)
-        if isinstance(x, Value):
+            locals_.append(xd)  # ∂(w·x)/∂w = x
+        if x_is_value:
             parents.append(x)
-            locals_.append(wv)
+            locals_.append(wd)  # ∂(w·x)/∂x = w
     return _node(total, "dot", None, None, tuple(parents), tuple(locals_))
 
 
