@@ -8,7 +8,9 @@ Layout (``__slots__``, one object per node, no closures, no reference cycles):
     _a, _da                 first parent and ∂self/∂_a
     _b, _db                 second parent and ∂self/∂_b, or, when the second operand was a
                             plain number (``x * 3``), ``_b = None`` and ``_db`` = that number
-    n-ary nodes (sum, dot): ``_a = None``, ``_b`` = tuple of parents, ``_db`` = tuple of locals
+    n-ary nodes (sum, dot): ``_a = None``, ``_b`` = tuple of parents, ``_db`` = tuple of locals,
+                            and for dot ``_da`` = each parent's partner (∂(w·x)/∂w = x as a Value
+                            or number, which a higher-order pass needs)
 
 The derivative rules themselves live in ``rules.py``; each method below computes the forward
 value and asks its table row for the local derivative.

@@ -32,6 +32,7 @@ def dot(ws: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
         raise ValueError(f"dot needs two sequences of the same length, got {len(ws)} and {len(xs)}")
     parents: list[Value] = []
     locals_: list[float] = []
+    partners: list[Value | float] = []  # the local derivative as it was before .data: for higher order
     total = 0.0
     for w, x in zip(ws, xs):
         w_is_value = type(w) is Value or isinstance(w, Value)
@@ -42,10 +43,12 @@ def dot(ws: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
         if w_is_value:
             parents.append(w)
             locals_.append(xd)  # ∂(w·x)/∂w = x
+            partners.append(x)
         if x_is_value:
             parents.append(x)
             locals_.append(wd)  # ∂(w·x)/∂x = w
-    return _node(total, "dot", None, None, tuple(parents), tuple(locals_))
+            partners.append(w)
+    return _node(total, "dot", None, tuple(partners), tuple(parents), tuple(locals_))
 
 
 def max(a: Value | float, b: Value | float) -> Value:
