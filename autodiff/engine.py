@@ -95,7 +95,7 @@ class Value:
         v.op = "add"
         v._a = self
         v._da = 1.0
-        if type(other) is Value:
+        if type(other) is not float and (type(other) is Value or isinstance(other, Value)):
             v.data = self.data + other.data
             v._b = other
             v._db = 1.0
@@ -119,7 +119,7 @@ class Value:
         v.op = "mul"
         v._a = self
         a = self.data
-        if type(other) is Value:
+        if type(other) is not float and (type(other) is Value or isinstance(other, Value)):
             b = other.data
             v.data = a * b
             v._da = b
@@ -146,7 +146,7 @@ class Value:
         v.op = "sub"
         v._a = self
         v._da = 1.0
-        if type(other) is Value:
+        if type(other) is not float and (type(other) is Value or isinstance(other, Value)):
             v.data = self.data - other.data
             v._b = other
             v._db = -1.0

@@ -229,3 +229,15 @@ def test_undefined_derivatives_follow_pytorch():
     x = Value(0.0)
     x.leaky_relu(0.2).backward()
     assert x.grad == 0.2
+
+
+def test_subclasses_of_value_work_on_either_side():
+    class Parameter(Value):
+        __slots__ = ()
+
+    a, p = Value(2.0), Parameter(5.0)
+    for node, parents in [(a + p, (a, p)), (a - p, (a, p)), (a * p, (a, p)), (p - a, (p, a)), (a / p, (a, p))]:
+        assert node.parents == parents, node.op
+    d = a - p
+    d.backward()
+    assert (a.grad, p.grad) == (1.0, -1.0)
