@@ -95,12 +95,13 @@ class Value:
         v.op = "add"
         v._a = self
         v._da = 1.0
-        if type(other) is not float and (type(other) is Value or isinstance(other, Value)):
+        t = type(other)
+        if t is Value or (t is not float and isinstance(other, Value)):
             v.data = self.data + other.data
             v._b = other
             v._db = 1.0
         else:
-            if type(other) is not float:
+            if t is not float:
                 other = _number(other, "add")
                 if other is NotImplemented:
                     return other
@@ -119,14 +120,15 @@ class Value:
         v.op = "mul"
         v._a = self
         a = self.data
-        if type(other) is not float and (type(other) is Value or isinstance(other, Value)):
+        t = type(other)
+        if t is Value or (t is not float and isinstance(other, Value)):
             b = other.data
             v.data = a * b
             v._da = b
             v._b = other
             v._db = a
         else:
-            if type(other) is not float:
+            if t is not float:
                 other = _number(other, "mul")
                 if other is NotImplemented:
                     return other
@@ -146,12 +148,13 @@ class Value:
         v.op = "sub"
         v._a = self
         v._da = 1.0
-        if type(other) is not float and (type(other) is Value or isinstance(other, Value)):
+        t = type(other)
+        if t is Value or (t is not float and isinstance(other, Value)):
             v.data = self.data - other.data
             v._b = other
             v._db = -1.0
         else:
-            if type(other) is not float:
+            if t is not float:
                 other = _number(other, "sub")
                 if other is NotImplemented:
                     return other
