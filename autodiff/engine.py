@@ -13,7 +13,9 @@ Layout (``__slots__``, one object per node, no closures, no reference cycles):
                             or number, which a higher-order pass needs)
 
 The derivative rules themselves live in ``rules.py``; each method below computes the forward
-value and asks its table row for the local derivative.
+value and asks its table row for the local derivative. The three hottest gates (+, ×, relu),
+whose local derivatives are constants or inputs, are written out inline for speed;
+``tests/test_rules.py`` checks that every node records exactly what its row says.
 """
 
 from __future__ import annotations
@@ -85,8 +87,8 @@ class Value:
     def __ge__(self, other):
         return self.data >= _data(other)
 
-    # ---- the gates, written out for speed: their local derivatives are constants or inputs ----
-    # (rules.py rows "add", "sub", "mul", "neg", "relu"; tests/test_rules.py checks they agree)
+    # ---- the hottest gates, written out for speed: their local derivatives are constants or ----
+    # inputs (rules.py rows "add", "mul", "relu"; tests/test_rules.py checks that they agree)
     def __add__(self, other: Value | Number) -> Value:
         """a + b;  ∂/∂a = 1, ∂/∂b = 1  (add distributes the gradient)."""
         v = _new(Value)
@@ -142,37 +144,15 @@ class Value:
 
     def __sub__(self, other: Value | Number) -> Value:
         """a − b;  ∂/∂a = 1, ∂/∂b = −1."""
-        v = _new(Value)
-        v.grad = 0.0
-        v.label = None
-        v.op = "sub"
-        v._a = self
-        v._da = 1.0
-        t = type(other)
-        if t is Value or (t is not float and isinstance(other, Value)):
-            v.data = self.data - other.data
-            v._b = other
-            v._db = -1.0
-        else:
-            if t is not float:
-                other = _number(other, "sub")
-                if other is NotImplemented:
-                    return other
-            v.data = self.data - other
-            v._b = None
-            v._db = other
-        return v if _grad_enabled else _forget(v)
+        return _binary(_SUB, "sub", self, other)
 
     def __rsub__(self, other: Number) -> Value:
         """c − x for a plain number c;  d/dx = −1."""
-        c = _number(other, "rsub")
-        if c is NotImplemented:
-            return c
-        return _node(c - self.data, "rsub", self, -1.0, None, c)
+        return _reflected(_SUB, "rsub", other, self)
 
     def __neg__(self) -> Value:
         """−x;  d/dx = −1."""
-        return _node(-self.data, "neg", self, -1.0, None, None)
+        return _unary(_NEG, "neg", self, -self.data)
 
     def relu(self) -> Value:
         """max(x, 0);  d/dx = 1 if x > 0 else 0 (0 at x = 0, as PyTorch)."""
@@ -293,7 +273,7 @@ class Value:
 
 
 _new = Value.__new__
-_DIV, _POW, _LEAKY = RULES["div"], RULES["pow"], RULES["leaky_relu"]
+_SUB, _DIV, _POW, _LEAKY, _NEG = (RULES[k] for k in ("sub", "div", "pow", "leaky_relu", "neg"))
 _EXP, _LOG, _SQRT, _TANH = RULES["exp"], RULES["log"], RULES["sqrt"], RULES["tanh"]
 _SIGMOID, _SOFTPLUS, _ABS, _SIN, _COS = (RULES[k] for k in ("sigmoid", "softplus", "abs", "sin", "cos"))
 
