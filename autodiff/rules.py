@@ -86,6 +86,36 @@ def _min_d(a, b, out):
     return 1.0 if a < b else (0.5 if a == b else 0.0)
 
 
+def _max(a, b):
+    return a if a >= b else b
+
+
+def _min(a, b):
+    return a if a <= b else b
+
+
+def _relu(x):
+    return x if x > 0 else 0.0
+
+
+def _leaky(x, slope):
+    return x if x > 0 else slope * x
+
+
+def _leaky_dx(x, slope, out):
+    """1 where x > 0, else the slope (the slope at 0, as PyTorch)."""
+    return 1.0 if x > 0 else slope
+
+
+def _leaky_dslope(x, slope, out):
+    return 0.0 if x > 0 else x
+
+
+def _sqrt_d(x, out):
+    """d/dx √x = 1/(2√x); +inf at x = 0, as PyTorch."""
+    return 0.5 / out if out else math.inf
+
+
 class Unary(NamedTuple):
     symbol: str
     forward: Callable[[float], float]
@@ -108,36 +138,29 @@ class Nary(NamedTuple):
 
 # fmt: off
 RULES: dict[str, Unary | Binary | Nary] = {
-    # op          symbol  forward                      local derivative(s)                         maths
-    "add":  Binary("+",  lambda a, b: a + b,  lambda a, b, out: 1.0,  lambda a, b, out: 1.0,   "∂/∂a = 1, ∂/∂b = 1"),
-    "sub":  Binary("−",  lambda a, b: a - b,  lambda a, b, out: 1.0,  lambda a, b, out: -1.0,  "∂/∂a = 1, ∂/∂b = −1"),
-    "mul":  Binary("×",  lambda a, b: a * b,  lambda a, b, out: b,    lambda a, b, out: a,     "∂/∂a = b, ∂/∂b = a"),
-    "div":  Binary("÷",  lambda a, b: a / b,  lambda a, b, out: 1.0 / b,
-                                              lambda a, b, out: -out / b,                      "∂/∂a = 1/b, ∂/∂b = −a/b²"),
-    "pow":  Binary("^",  lambda a, b: a ** b, _pow_da,                _pow_db,                 "∂/∂a = b·a^(b−1), ∂/∂b = a^b·ln a"),
-    "max":  Binary("max", lambda a, b: a if a >= b else b,
-                                              _max_d,                 _min_d,
-                                                                                               "1 to the larger input (½ each on a tie)"),
-    "min":  Binary("min", lambda a, b: a if a <= b else b,
-                                              _min_d,                 _max_d,
-                                                                                               "1 to the smaller input (½ each on a tie)"),
-    "leaky_relu": Binary("leaky_relu", lambda x, s: x if x > 0 else s * x,
-                                              lambda x, s, out: 1.0 if x > 0 else s,
-                                              lambda x, s, out: 0.0 if x > 0 else x,           "∂/∂x = 1 if x > 0 else slope (slope at 0)"),
-    "neg":      Unary("−",        lambda x: -x,           lambda x, out: -1.0,               "d(−x)/dx = −1"),
-    "exp":      Unary("exp",      math.exp,               lambda x, out: out,                "d/dx eˣ = eˣ"),
-    "log":      Unary("log",      math.log,               lambda x, out: 1.0 / x,            "d/dx ln x = 1/x"),
-    "sqrt":     Unary("√",        math.sqrt,              lambda x, out: 0.5 / out if out else math.inf,
-                                                                                             "d/dx √x = 1/(2√x)  (+inf at 0)"),
-    "tanh":     Unary("tanh",     math.tanh,              lambda x, out: 1.0 - out * out,    "d/dx tanh x = 1 − tanh²x"),
-    "sigmoid":  Unary("σ",        sigmoid,                lambda x, out: out * (1.0 - out),  "d/dx σ(x) = σ(x)(1 − σ(x))"),
-    "relu":     Unary("relu",     lambda x: x if x > 0 else 0.0,
-                                                          lambda x, out: step(x),            "d/dx relu x = 1 if x > 0 else 0  (0 at 0)"),
-    "softplus": Unary("softplus", softplus,               lambda x, out: sigmoid(x),         "d/dx ln(1 + eˣ) = σ(x)"),
-    "abs":      Unary("abs",      abs,                    lambda x, out: sign(x),            "d/dx |x| = sign x  (0 at 0)"),
-    "sin":      Unary("sin",      math.sin,               lambda x, out: cos(x),             "d/dx sin x = cos x"),
-    "cos":      Unary("cos",      math.cos,               lambda x, out: -sin(x),            "d/dx cos x = −sin x"),
-    "sum":      Nary("Σ",                                                                    "∂/∂xᵢ Σ xⱼ = 1"),
-    "dot":      Nary("·",                                                                    "∂/∂wᵢ Σ wⱼxⱼ = xᵢ, ∂/∂xᵢ = wᵢ"),
+    # op            symbol      forward              ∂out/∂a  (a, b, out)           ∂out/∂b  (a, b, out)          maths
+    "add":  Binary("+",        lambda a, b: a + b,  lambda a, b, out: 1.0,         lambda a, b, out: 1.0,        "∂/∂a = 1, ∂/∂b = 1"),
+    "sub":  Binary("−",        lambda a, b: a - b,  lambda a, b, out: 1.0,         lambda a, b, out: -1.0,       "∂/∂a = 1, ∂/∂b = −1"),
+    "mul":  Binary("×",        lambda a, b: a * b,  lambda a, b, out: b,           lambda a, b, out: a,          "∂/∂a = b, ∂/∂b = a"),
+    "div":  Binary("÷",        lambda a, b: a / b,  lambda a, b, out: 1.0 / b,     lambda a, b, out: -out / b,   "∂/∂a = 1/b, ∂/∂b = −a/b²"),
+    "pow":  Binary("^",        lambda a, b: a ** b, _pow_da,                       _pow_db,                      "∂/∂a = b·a^(b−1), ∂/∂b = a^b·ln a"),
+    "max":  Binary("max",      _max,                _max_d,                        _min_d,                       "1 to the larger input, ½ each on a tie"),
+    "min":  Binary("min",      _min,                _min_d,                        _max_d,                       "1 to the smaller input, ½ each on a tie"),
+    "leaky_relu": Binary("lrelu", _leaky,           _leaky_dx,                     _leaky_dslope,                "∂/∂x = 1 if x > 0 else slope"),
+    # op            symbol      forward              d out/dx  (x, out)                                          maths
+    "neg":      Unary("−",        lambda x: -x,     lambda x, out: -1.0,                                         "d(−x)/dx = −1"),
+    "exp":      Unary("exp",      math.exp,         lambda x, out: out,                                          "d/dx eˣ = eˣ"),
+    "log":      Unary("log",      math.log,         lambda x, out: 1.0 / x,                                      "d/dx ln x = 1/x"),
+    "sqrt":     Unary("√",        math.sqrt,        _sqrt_d,                                                     "d/dx √x = 1/(2√x), +inf at 0"),
+    "tanh":     Unary("tanh",     math.tanh,        lambda x, out: 1.0 - out * out,                              "d/dx tanh x = 1 − tanh²x"),
+    "sigmoid":  Unary("σ",        sigmoid,          lambda x, out: out * (1.0 - out),                            "d/dx σ(x) = σ(x)(1 − σ(x))"),
+    "relu":     Unary("relu",     _relu,            lambda x, out: step(x),                                      "d/dx relu x = 1 if x > 0 else 0 (0 at 0)"),
+    "softplus": Unary("softplus", softplus,         lambda x, out: sigmoid(x),                                   "d/dx ln(1 + eˣ) = σ(x)"),
+    "abs":      Unary("abs",      abs,              lambda x, out: sign(x),                                      "d/dx |x| = sign x (0 at 0)"),
+    "sin":      Unary("sin",      math.sin,         lambda x, out: cos(x),                                       "d/dx sin x = cos x"),
+    "cos":      Unary("cos",      math.cos,         lambda x, out: -sin(x),                                      "d/dx cos x = −sin x"),
+    # n-ary: one node, many parents (the engine records the locals; see functions.py)
+    "sum":      Nary("Σ",                                                                                        "∂/∂xᵢ Σ xⱼ = 1"),
+    "dot":      Nary("·",                                                                                        "∂/∂wᵢ Σ wⱼxⱼ = xᵢ, ∂/∂xᵢ = wᵢ"),
 }
 # fmt: on
