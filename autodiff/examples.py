@@ -2,7 +2,7 @@
 
 Each example builds its graph with ``autodiff``, runs ``backward()`` and sets every forward value
 and gradient beside the number the document prints and the float64 reference
-(``data/worked_examples.json``, the project's own copy). Where the document disagrees with
+(``worked_examples.json``, the project's own copy). Where the document disagrees with
 the engine, the report says so: seed 001's network is one such place.
 """
 
@@ -23,7 +23,7 @@ EXACT_RTOL = 1e-12  # relative, as the reference numbers ask
 @lru_cache(maxsize=1)
 def reference() -> dict:
     """The reference numbers: ``{"examples": {name: {...}}, "document_printed_seed001": {...}}``."""
-    text = resources.files("autodiff").joinpath("data/worked_examples.json").read_text(encoding="utf-8")
+    text = resources.files("autodiff").joinpath("worked_examples.json").read_text(encoding="utf-8")
     data = json.loads(text)
     data["examples"] = {e["name"]: e for e in data["examples"]}
     return data
