@@ -187,14 +187,16 @@ class Value:
     def __pow__(self, other: Value | Number) -> Value:
         """a ** b;  ∂/∂a = b·a^(b−1), ∂/∂b = a^b·ln a.  b may be a number or a Value
         (then a must be > 0, or 0, for ln a to exist)."""
-        _check_pow(self.data, _data(other), isinstance(other, Value))
+        is_value = isinstance(other, Value)
+        _check_pow(self.data, other.data if is_value else other, is_value)
         try:
             return _binary(_POW, "pow", self, other)
         except OverflowError:
             raise OverflowError(f"pow overflow: {self.data!r} ** {_data(other)!r} exceeds the float range") from None
 
     def __rpow__(self, other: Number) -> Value:
-        _check_pow(_data(other), self.data, True)
+        if type(other) is float or type(other) is int or isinstance(other, Real):
+            _check_pow(other, self.data, True)
         try:
             return _reflected(_POW, "rpow", other, self)
         except OverflowError:
@@ -331,7 +333,9 @@ def _number(x, op: str):
     """A plain-number operand as a float; NotImplemented for other types (Python then raises)."""
     if type(x) is float:
         return x
-    if type(x) is int or (isinstance(x, Real) and not isinstance(x, bool)):
+    if type(x) is int:
+        return float(x)
+    if isinstance(x, Real) and not isinstance(x, bool):
         return _check_data(x, op)
     return NotImplemented
 
@@ -358,8 +362,8 @@ def _check_data(x, where: str = "Value()") -> float:
 
 def _check_pow(a, b, exponent_is_value: bool) -> None:
     """Domain of a ** b: the errors name the operation and the numbers."""
-    if not isinstance(a, Real) or not isinstance(b, Real):
-        return  # not numbers: the operator returns NotImplemented and Python raises TypeError
+    if type(b) is not float and type(b) is not int and not isinstance(b, Real):
+        return  # not a number: the operator returns NotImplemented and Python raises TypeError
     if a < 0 and exponent_is_value:
         raise ValueError(f"pow: ∂(a**b)/∂b = a**b·ln a needs a >= 0 when the exponent is a Value, got a = {a!r}")
     if a < 0 and not float(b).is_integer():
