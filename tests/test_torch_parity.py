@@ -127,3 +127,29 @@ def test_random_composed_graphs_match_torch(seed, n_leaves, n_steps):
     for v, t in zip(leaves, tleaves):
         tg = 0.0 if t.grad is None else t.grad.item()
         assert same(v.grad, tg), (steps, v.grad, tg)
+
+
+@settings(max_examples=60)
+@given(st.lists(st.floats(-3, 3, allow_nan=False), min_size=1, max_size=10), st.integers(0, 2**32 - 1))
+def test_dot_and_sum_match_torch(values, seed):
+    """One n-ary node against torch's dot of the same entries, with reuse and plain numbers."""
+    import autodiff
+
+    rng = random.Random(seed)
+    n = len(values)
+    leaves, tleaves = [Value(v) for v in values], [leaf(v) for v in values]
+    pick = [rng.randrange(n) for _ in range(n + 2)]  # entries repeat on purpose
+    plain = [rng.random() < 0.3 for _ in pick]
+    consts = [rng.uniform(-2, 2) for _ in pick]
+    ws = [leaves[i] for i in pick]
+    xs = [c if p else leaves[(i + 1) % n] for i, p, c in zip(pick, plain, consts)]
+    out = autodiff.dot(ws, xs) + autodiff.sum(ws)
+    tws = torch.stack([tleaves[i] for i in pick])
+    txs = torch.stack([torch.tensor(c, dtype=torch.float64) if p else tleaves[(i + 1) % n]
+                       for i, p, c in zip(pick, plain, consts)])
+    tout = torch.dot(tws, txs) + tws.sum()
+    out.backward()
+    tout.backward()
+    assert same(out.data, tout.item())
+    for v, t in zip(leaves, tleaves):
+        assert same(v.grad, 0.0 if t.grad is None else t.grad.item())
