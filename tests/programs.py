@@ -13,9 +13,6 @@ import math
 import autodiff
 from autodiff import Value
 
-# name -> (arity, domain): the domain says where the op is smooth enough for finite differences
-UNARY = ["neg", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "abs", "sin", "cos"]
-BINARY = ["add", "sub", "mul", "div", "pow", "max", "min"]
 # ops smooth everywhere on the values our programs produce (used for finite differences)
 SMOOTH_UNARY = ["neg", "tanh", "sigmoid", "softplus", "sin", "cos", "exp_tanh", "log_1p_sq", "sqrt_1p_sq"]
 SMOOTH_BINARY = ["add", "sub", "mul", "div_safe", "pow_safe"]
