@@ -189,18 +189,12 @@ class Value:
         (then a must be > 0, or 0, for ln a to exist)."""
         is_value = isinstance(other, Value)
         _check_pow(self.data, other.data if is_value else other, is_value)
-        try:
-            return _binary(_POW, "pow", self, other)
-        except OverflowError:
-            raise OverflowError(f"pow overflow: {self.data!r} ** {_data(other)!r} exceeds the float range") from None
+        return _binary(_POW, "pow", self, other)
 
     def __rpow__(self, other: Number) -> Value:
         if type(other) is float or type(other) is int or isinstance(other, Real):
             _check_pow(other, self.data, True)
-        try:
-            return _reflected(_POW, "rpow", other, self)
-        except OverflowError:
-            raise OverflowError(f"pow overflow: {other!r} ** {self.data!r} exceeds the float range") from None
+        return _reflected(_POW, "rpow", other, self)
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x if x > 0 else slope·x;  d/dx = 1 if x > 0 else slope (slope at 0, as PyTorch)."""
@@ -310,12 +304,12 @@ def _binary(rule, op: str, a: Value, other) -> Value:
     x = a.data
     if type(other) is Value or isinstance(other, Value):
         y = other.data
-        out = rule.forward(x, y)
+        out = _forward(rule, op, x, y)
         return _node(out, op, a, rule.local_a(x, y, out), other, rule.local_b(x, y, out))
     y = _number(other, op)
     if y is NotImplemented:
         return NotImplemented
-    out = rule.forward(x, y)
+    out = _forward(rule, op, x, y)
     return _node(out, op, a, rule.local_a(x, y, out), None, y)
 
 
@@ -325,8 +319,16 @@ def _reflected(rule, op: str, other, b: Value) -> Value:
     if x is NotImplemented:
         return NotImplemented
     y = b.data
-    out = rule.forward(x, y)
+    out = _forward(rule, op, x, y)
     return _node(out, op, b, rule.local_b(x, y, out), None, x)
+
+
+def _forward(rule, op: str, x: float, y: float) -> float:
+    """A binary row's forward, with an overflow reported as the operation and its numbers."""
+    try:
+        return rule.forward(x, y)
+    except OverflowError:
+        raise OverflowError(f"{op} overflow: {x!r} {rule.symbol} {y!r} exceeds the float range") from None
 
 
 def _number(x, op: str):

@@ -36,9 +36,11 @@ def cos(x):
 
 
 def sigmoid(x):
-    """Stable logistic function: never evaluates exp of a large positive number."""
-    if not _is_number(x):
-        return x.sigmoid()
+    return _sigmoid(x) if _is_number(x) else x.sigmoid()
+
+
+def _sigmoid(x: float) -> float:
+    """Stable logistic function on a float: never evaluates exp of a large positive number."""
     if x >= 0.0:
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
@@ -153,7 +155,7 @@ RULES: dict[str, Unary | Binary | Nary] = {
     "log":      Unary("log",      math.log,         lambda x, out: 1.0 / x,                                      "d/dx ln x = 1/x"),
     "sqrt":     Unary("√",        math.sqrt,        _sqrt_d,                                                     "d/dx √x = 1/(2√x), +inf at 0"),
     "tanh":     Unary("tanh",     math.tanh,        lambda x, out: 1.0 - out * out,                              "d/dx tanh x = 1 − tanh²x"),
-    "sigmoid":  Unary("σ",        sigmoid,          lambda x, out: out * (1.0 - out),                            "d/dx σ(x) = σ(x)(1 − σ(x))"),
+    "sigmoid":  Unary("σ",        _sigmoid,         lambda x, out: out * (1.0 - out),                            "d/dx σ(x) = σ(x)(1 − σ(x))"),
     "relu":     Unary("relu",     _relu,            lambda x, out: step(x),                                      "d/dx relu x = 1 if x > 0 else 0 (0 at 0)"),
     "softplus": Unary("softplus", softplus,         lambda x, out: sigmoid(x),                                   "d/dx ln(1 + eˣ) = σ(x)"),
     "abs":      Unary("abs",      abs,              lambda x, out: sign(x),                                      "d/dx |x| = sign x (0 at 0)"),
