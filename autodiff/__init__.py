@@ -6,6 +6,7 @@ from .engine import Value, is_grad_enabled, no_grad
 from .functions import dot, max, min, sum
 from .graph import topological_order, zero_grad
 from .rules import RULES
+from .scopes import current_scope, scope
 
 __version__ = "0.1.0"
 
@@ -13,11 +14,13 @@ __all__ = [
     "RULES",
     "Value",
     "__version__",
+    "current_scope",
     "dot",
     "is_grad_enabled",
     "max",
     "min",
     "no_grad",
+    "scope",
     "sum",
     "topological_order",
     "zero_grad",

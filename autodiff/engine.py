@@ -11,6 +11,8 @@ Layout (``__slots__``, one object per node, no closures, no reference cycles):
     n-ary nodes (sum, dot): ``_a = None``, ``_b`` = tuple of parents, ``_db`` = tuple of locals,
                             and for dot ``_da`` = each parent's partner (∂(w·x)/∂w = x as a Value
                             or number, which a higher-order pass needs)
+    _scope                  only set on nodes made inside ``autodiff.scope(...)`` (drawn as
+                            clusters); outside any scope the slot stays empty and costs no store
 
 The derivative rules themselves live in ``rules.py``; each method below computes the forward
 value and asks its table row for the local derivative. The three hottest gates (+, ×, relu),
@@ -29,12 +31,13 @@ from .rules import RULES
 
 Number = int | float
 _grad_enabled = True
+_scope: tuple[str, ...] = ()  # set by scope.py; nodes made meanwhile record it (see _new)
 
 
 class Value:
     """A scalar in a computation graph: ``Value(3.0, label="x")``."""
 
-    __slots__ = ("data", "grad", "label", "op", "_a", "_da", "_b", "_db")
+    __slots__ = ("data", "grad", "label", "op", "_a", "_da", "_b", "_db", "_scope")
 
     def __init__(self, data: Number, label: str | None = None) -> None:
         self.data = _check_data(data)
@@ -42,6 +45,8 @@ class Value:
         self.label = label
         self.op = ""
         self._a = self._da = self._b = self._db = None
+        if _scope:
+            self._scope = _scope
 
     # ---- what the node recorded -------------------------------------------------------------
     @property
@@ -66,6 +71,14 @@ class Value:
     @property
     def is_leaf(self) -> bool:
         return self._a is None and self._b is None
+
+    @property
+    def scope(self) -> tuple[str, ...]:
+        """The ``autodiff.scope(...)`` names this node was created inside, outermost first."""
+        try:
+            return self._scope
+        except AttributeError:
+            return ()
 
     def __repr__(self) -> str:
         name = f", label={self.label!r}" if self.label is not None else ""

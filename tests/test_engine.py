@@ -241,3 +241,26 @@ def test_subclasses_of_value_work_on_either_side():
     d = a - p
     d.backward()
     assert (a.grad, p.grad) == (1.0, -1.0)
+
+
+def test_scope_records_nested_names_only_inside_the_block():
+    x = Value(2.0, label="x")
+    with autodiff.scope("layers.0"):
+        with autodiff.scope("neurons.1"):
+            y = x * 3 + autodiff.dot([x], [x])
+            c = Value(1.0)
+        z = y.tanh()
+    w = z + 1
+    assert (x.scope, w.scope) == ((), ())
+    assert y.scope == c.scope == ("layers.0", "neurons.1")
+    assert z.scope == ("layers.0",)
+    assert autodiff.current_scope() == ()
+
+
+def test_scope_is_restored_after_an_exception():
+    with pytest.raises(ZeroDivisionError), autodiff.scope("block"):
+        Value(1.0) / 0
+    assert autodiff.current_scope() == ()
+    assert (Value(1.0) + 1).scope == ()
+    with pytest.raises(ValueError, match="non-empty string"):
+        autodiff.scope("")
