@@ -43,6 +43,16 @@ class scope(ContextDecorator):
         return False
 
 
+def _switch(path: tuple[str, ...]) -> tuple[str, ...]:
+    """Internal fast path (``nn`` uses it around user-supplied activations): make ``path`` the whole
+    current scope and return the previous one; ``_switch(previous)`` restores it. No context-manager
+    object and no nesting bookkeeping: the caller owns the restore (in a ``finally``)."""
+    previous = engine._scope
+    engine._scope = path
+    engine._new = _new_in_scope if path else _plain_new
+    return previous
+
+
 def current_scope() -> tuple[str, ...]:
     """The scope path new nodes get now, outermost first (``()`` outside any scope)."""
     return engine._scope
