@@ -1,0 +1,195 @@
+"""Optimizers and learning-rate schedules, with PyTorch's update rules (``torch.optim``).
+
+Every optimizer takes the parameters (a list of Values, or a Module), reads ``p.grad`` in
+``step()`` and changes ``p.data`` in place; ``zero_grad()`` resets the gradients, which otherwise
+accumulate over ``backward()`` calls. The learning rate is the attribute ``lr`` (a schedule sets it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from autodiff import Value
+
+from .module import Module
+
+
+def _params(params: Iterable[Value] | Module) -> list[Value]:
+    ps = params.parameters() if isinstance(params, Module) else list(params)
+    if not ps:
+        raise ValueError("the optimizer got an empty parameter list")
+    for i, p in enumerate(ps):
+        if not isinstance(p, Value):
+            raise TypeError(f"parameter {i} is a {type(p).__name__}, not a Value")
+    return ps
+
+
+def _non_negative(x, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {x!r}")
+    return float(x)
+
+
+class Optimizer:
+    """Base: holds ``params`` and ``lr``; ``zero_grad()``; subclasses implement ``step()``."""
+
+    def __init__(self, params: Iterable[Value] | Module, lr: float) -> None:
+        self.params = _params(params)
+        self.lr = _non_negative(lr, "lr")
+
+    def zero_grad(self) -> None:
+        """Set ``grad = 0.0`` on every parameter."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{k}={v!r}" for k, v in self._settings().items())
+        return f"{type(self).__name__}({len(self.params)} parameters, {settings})"
+
+    def _settings(self) -> dict:
+        return {"lr": self.lr}
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, W⁺ = W − η ∂L/∂W (seed 004), with PyTorch's extras:
+
+    g = ∂L/∂p + λ p                    (weight_decay λ: the gradient of (λ/2) p²)
+    v = g at the first step, then  v = μ v + g      (momentum μ)
+    p = p − η v                        (v = g when μ = 0)
+    """
+
+    def __init__(
+        self, params: Iterable[Value] | Module, lr: float, momentum: float = 0.0, weight_decay: float = 0.0
+    ) -> None:
+        super().__init__(params, lr)
+        self.momentum = _non_negative(momentum, "momentum")
+        self.weight_decay = _non_negative(weight_decay, "weight_decay")
+        self.velocity: list[float] | None = None  # the momentum buffers, made at the first step
+
+    def step(self) -> None:
+        lr, mu, wd = self.lr, self.momentum, self.weight_decay
+        if not mu and not wd:  # plain SGD: the hot path
+            for p in self.params:
+                p.data -= lr * p.grad
+            return
+        grads = [p.grad + wd * p.data if wd else p.grad for p in self.params]
+        if mu:
+            if self.velocity is None:
+                self.velocity = grads
+            else:
+                self.velocity = [mu * v + g for v, g in zip(self.velocity, grads)]
+            grads = self.velocity
+        for p, g in zip(self.params, grads):
+            p.data -= lr * g
+
+    def _settings(self) -> dict:
+        return {"lr": self.lr, "momentum": self.momentum, "weight_decay": self.weight_decay}
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), as ``torch.optim.Adam``: with g = ∂L/∂p (+ λp), step t = 1, 2, ...
+
+    m = β₁ m + (1 − β₁) g,   v = β₂ v + (1 − β₂) g²
+    p = p − η · (m / (1 − β₁ᵗ)) / (√v / √(1 − β₂ᵗ) + ε)
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value] | Module,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(params, lr)
+        if len(betas) != 2 or not all(isinstance(b, (int, float)) and 0.0 <= b < 1.0 for b in betas):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
+        self.betas = (float(betas[0]), float(betas[1]))
+        self.eps = _non_negative(eps, "eps")
+        self.weight_decay = _non_negative(weight_decay, "weight_decay")
+        self.t = 0
+        self.m = [0.0] * len(self.params)
+        self.v = [0.0] * len(self.params)
+
+    def step(self) -> None:
+        self.t += 1
+        b1, b2 = self.betas
+        step_size = self.lr / (1 - b1**self.t)
+        bc2_sqrt = (1 - b2**self.t) ** 0.5
+        wd, eps, m, v = self.weight_decay, self.eps, self.m, self.v
+        for i, p in enumerate(self.params):
+            g = p.grad + wd * p.data if wd else p.grad
+            m[i] += (g - m[i]) * (1 - b1)  # torch's lerp form of β₁m + (1 − β₁)g
+            v[i] = v[i] * b2 + (1 - b2) * g * g
+            p.data -= step_size * (m[i] / (math.sqrt(v[i]) / bc2_sqrt + eps))
+
+    def _settings(self) -> dict:
+        return {"lr": self.lr, "betas": self.betas, "eps": self.eps, "weight_decay": self.weight_decay}
+
+
+# ---- learning-rate schedules (call .step() once after each optimizer.step(), as in PyTorch) ----
+class LRScheduler:
+    """Base: remembers the optimizer's starting ``lr`` and sets ``optimizer.lr`` on each ``step()``."""
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"a schedule needs an nn optimizer, got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        self.base_lr = optimizer.lr
+        self.last_epoch = 0
+        optimizer.lr = self._lr(optimizer.lr)
+
+    def step(self) -> None:
+        self.last_epoch += 1
+        self.optimizer.lr = self._lr(self.optimizer.lr)
+
+    def get_last_lr(self) -> list[float]:
+        return [self.optimizer.lr]
+
+    def _lr(self, lr: float) -> float:
+        raise NotImplementedError
+
+
+class StepLR(LRScheduler):
+    """Multiply the learning rate by ``gamma`` every ``step_size`` steps: η_t = η₀ γ^⌊t / step_size⌋."""
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
+            raise ValueError(f"step_size must be a positive int, got {step_size!r}")
+        self.step_size, self.gamma = step_size, _non_negative(gamma, "gamma")
+        super().__init__(optimizer)
+
+    def _lr(self, lr: float) -> float:
+        if self.last_epoch == 0 or self.last_epoch % self.step_size:
+            return lr
+        return lr * self.gamma
+
+
+class LinearLR(LRScheduler):
+    """Scale the learning rate linearly from ``start_factor``·η₀ to ``end_factor``·η₀ over
+    ``total_iters`` steps, then hold it. micrograd's demo schedule η_k = 1 − 0.9k/100 is
+    ``LinearLR(SGD(params, lr=1.0), start_factor=1.0, end_factor=0.1, total_iters=100)``."""
+
+    def __init__(
+        self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0, total_iters: int = 5
+    ) -> None:
+        if not 0.0 < start_factor <= 1.0 or not 0.0 <= end_factor <= 1.0:
+            raise ValueError(
+                f"start_factor must be in (0, 1] and end_factor in [0, 1], got {start_factor}, {end_factor}"
+            )
+        if isinstance(total_iters, bool) or not isinstance(total_iters, int) or total_iters < 1:
+            raise ValueError(f"total_iters must be a positive int, got {total_iters!r}")
+        self.start_factor, self.end_factor, self.total_iters = float(start_factor), float(end_factor), total_iters
+        super().__init__(optimizer)
+
+    def _lr(self, lr: float) -> float:  # PyTorch's recursive form, for the same rounding
+        s, e, n, t = self.start_factor, self.end_factor, self.total_iters, self.last_epoch
+        if t == 0:
+            return lr * s
+        if t > n:
+            return lr
+        return lr * (1.0 + (e - s) / (n * s + (t - 1) * (e - s)))
