@@ -1,0 +1,133 @@
+"""``fit``: the training loop, forward → loss → zero_grad → backward → step, with a progress bar.
+
+    history = nn.fit(model, X, y, loss="hinge", optimizer=nn.SGD(model.parameters(), lr=0.1),
+                     epochs=100, batch_size=None, l2=1e-4)
+
+One optimizer step per batch; ``history`` holds each step's loss (before its update). The bar
+(``tqdm.auto``: a text bar in a terminal, a widget in Jupyter) shows the running mean of the
+epoch's losses; ``progress=False`` trains silently.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+
+from tqdm.auto import tqdm
+
+import autodiff
+from autodiff import Value
+
+from . import functional as F
+from .data import Batches
+from .module import Module
+from .optim import SGD, LRScheduler, Optimizer
+
+LossFn = Callable[[list, list], Value]
+
+#: loss name → function(outputs, targets) for ``fit(loss=...)``
+LOSSES: dict[str, LossFn] = {
+    "mse": F.mse,
+    "half_squared_error": lambda out, t: _mean_of(F.half_squared_error, out, t),
+    "hinge": F.hinge,
+    "binary_cross_entropy": F.binary_cross_entropy,
+    "bce_with_logits": F.binary_cross_entropy_with_logits,
+    "cross_entropy": F.cross_entropy,
+}
+
+
+def _mean_of(per_sample: Callable, outputs: list, targets: list) -> Value:
+    """The mean over the batch of a per-sample loss (for losses defined on one sample's outputs)."""
+    return autodiff.sum([per_sample(o, t) for o, t in zip(outputs, targets)]) * (1.0 / len(outputs))
+
+
+def _loss_fn(loss: str | LossFn) -> LossFn:
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; choose one of {sorted(LOSSES)} or pass a function")
+        return LOSSES[loss]
+    if callable(loss):
+        return loss
+    raise TypeError(f"loss must be a name or a function(outputs, targets) -> Value, got {type(loss).__name__}")
+
+
+def fit(
+    model: Module | Callable,
+    X: Sequence,
+    y: Sequence,
+    *,
+    loss: str | LossFn = "mse",
+    optimizer: Optimizer | None = None,
+    lr: float = 0.1,
+    epochs: int = 100,
+    steps: int | None = None,
+    batch_size: int | None = None,
+    shuffle: bool = True,
+    seed: int | random.Random = 0,
+    l2: float = 0.0,
+    scheduler: LRScheduler | None = None,
+    progress: bool = True,
+    desc: str = "training",
+    callback: Callable[[int, float], None] | None = None,
+) -> list[float]:
+    """Train ``model`` on (X, y) and return the loss of every optimizer step.
+
+    - ``loss``: a name from ``LOSSES`` or ``function(outputs, targets) -> Value`` where outputs are the
+      model's outputs for the batch, in order.
+    - ``optimizer``: default ``SGD(model.parameters(), lr)``; ``scheduler`` is stepped after each step.
+    - ``epochs`` passes over the data, or exactly ``steps`` optimizer steps when given.
+    - ``batch_size``: None = the whole set per step (batch GD), 1 = stochastic, k = mini-batches of k;
+      batches are shuffled with ``seed`` unless ``shuffle=False``.
+    - ``l2``: adds l2·Σp² over the optimizer's parameters (micrograd's demo uses 1e-4).
+    - ``callback(step, loss)`` is called after each step (step counts from 0).
+    """
+    loss_fn = _loss_fn(loss)
+    if optimizer is None:
+        if not isinstance(model, Module):
+            raise TypeError("fit needs an optimizer when the model is not an nn.Module")
+        optimizer = SGD(model.parameters(), lr)
+    batches = Batches(X, y, batch_size, shuffle=shuffle, seed=seed)
+    per_epoch = len(batches)
+    if steps is None:
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+            raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+        total = epochs * per_epoch
+    elif isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    else:
+        total = steps
+    params = optimizer.params
+    history: list[float] = []
+    with tqdm(total=total, desc=desc, disable=not progress, unit="step", leave=True) as bar:
+        while len(history) < total:
+            epoch_sum = 0.0
+            for k, (Xb, yb) in enumerate(batches, start=1):
+                outputs = [model(x) for x in Xb]
+                L = loss_fn(outputs, yb)
+                if l2:
+                    L = L + F.l2_penalty(params, l2)
+                optimizer.zero_grad()
+                L.backward()
+                optimizer.step()
+                if scheduler is not None:
+                    scheduler.step()
+                history.append(L.data)
+                epoch_sum += L.data
+                if callback is not None:
+                    callback(len(history) - 1, L.data)
+                bar.set_postfix(loss=f"{epoch_sum / k:.4g}", refresh=False)
+                bar.update()
+                if len(history) == total:
+                    break
+    return history
+
+
+def predict(model: Callable, X: Sequence) -> list:
+    """The model's outputs as plain numbers (a float, or a list of floats, per sample), computed
+    under ``autodiff.no_grad()`` so no graph is kept."""
+    out = []
+    with autodiff.no_grad():
+        for x in X:
+            o = model(x)
+            out.append(o.data if isinstance(o, Value) else [v.data for v in o])
+    return out
