@@ -2,6 +2,7 @@
 backpropagation. Each ``Value`` records its parents and its local derivative towards each of
 them; ``backward()`` applies the chain rule, upstream × local, accumulated over all paths."""
 
+from .check import check_formula, gradcheck
 from .engine import Value, is_grad_enabled, no_grad
 from .functions import dot, max, min, sum
 from .graph import topological_order, zero_grad
@@ -14,8 +15,10 @@ __all__ = [
     "RULES",
     "Value",
     "__version__",
+    "check_formula",
     "current_scope",
     "dot",
+    "gradcheck",
     "is_grad_enabled",
     "max",
     "min",

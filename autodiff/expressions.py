@@ -1,0 +1,406 @@
+"""A small, safe expression language for the ``autodiff`` command and for ``check_formula``.
+
+``parse("(x + y) * z")`` reads a formula with Python's ``ast`` and keeps only a whitelist:
+numbers, names, ``+ - * / **``, unary minus (and plus), parentheses, calls of the engine's
+functions (``exp log sqrt tanh sigmoid relu softplus abs sin cos`` with one argument, ``max min``
+with two) and the constants ``pi`` and ``e``. Nothing is ever passed to ``eval``/``exec``/``compile``
+as code: the tree is turned into a list of instructions (postfix order) that ``evaluate`` runs on a
+stack, without recursion, with the engine's own operations. Every rejection is an
+``ExpressionError`` naming what was rejected and its column (1-based).
+
+Limits, checked on the raw text before Python's parser sees it: length, non-ASCII look-alikes and
+control characters, bracket nesting. A flat sum of many terms (``x + x + ... + x``) is split at its
+top-level ``+``/``−`` and parsed term by term, so it works however long it is (within the length
+limit). Numbers are floats: ``9**9**9`` is an overflow message, never a huge integer.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+import operator
+import re
+import unicodedata
+from collections.abc import Mapping
+
+from . import functions as F
+from .engine import Value
+
+MAX_LENGTH = 1_000_000  # characters
+MAX_DEPTH = 100  # nested brackets (Python's own parser stops at 200)
+CHUNK_TERMS = 500  # a sum with more top-level terms than this is parsed this many terms at a time
+
+FUNCTIONS: dict[str, int] = {  # name -> number of arguments
+    **dict.fromkeys(("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "softplus", "abs", "sin", "cos"), 1),
+    "max": 2,
+    "min": 2,
+}
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+
+_BINARY = {
+    ast.Add: ("+", operator.add),
+    ast.Sub: ("-", operator.sub),
+    ast.Mult: ("*", operator.mul),
+    ast.Div: ("/", operator.truediv),
+    ast.Pow: ("**", operator.pow),
+}
+_OTHER_OPERATORS = {
+    ast.Mod: "%", ast.FloorDiv: "//", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
+    ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&", ast.Not: "not", ast.Invert: "~",
+}  # fmt: skip
+_SYNTAX_NAMES = {
+    ast.Attribute: "attribute access", ast.Subscript: "subscript", ast.Slice: "slice",
+    ast.Lambda: "lambda", ast.IfExp: "conditional expression (... if ... else ...)",
+    ast.ListComp: "list comprehension", ast.SetComp: "set comprehension",
+    ast.DictComp: "dict comprehension", ast.GeneratorExp: "generator expression",
+    ast.Compare: "comparison", ast.BoolOp: "'and'/'or'", ast.List: "list", ast.Tuple: "tuple (a comma)",
+    ast.Dict: "dict", ast.Set: "set", ast.JoinedStr: "f-string", ast.FormattedValue: "f-string",
+    ast.NamedExpr: "assignment expression (:=)", ast.Await: "await", ast.Yield: "yield",
+    ast.YieldFrom: "yield", ast.Starred: "starred argument (*)",
+}  # fmt: skip
+
+# Instructions (postfix): (NUM, value, col) (VAR, name, col) (NEG, None, col)
+# (BIN, (symbol, function), col) (CALL, (name, n_args), col)
+NUM, VAR, NEG, BIN, CALL = range(5)
+
+_UNWANTED_CHAR = re.compile(r"[^\t\n\r\x20-\x7e]")
+_SPLITTABLE = re.compile(r"[A-Za-z0-9_.+\-*/(), ]*")  # texts made only of these may be split into terms
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")
+
+
+class ExpressionError(ValueError):
+    """A formula the language does not accept, or cannot evaluate; ``column`` is 1-based (or None)."""
+
+    def __init__(self, message: str, column: int | None = None, text: str | None = None) -> None:
+        super().__init__(message)
+        self.column = column
+        self.text = text
+
+
+class EvaluationError(ExpressionError):
+    """A well-formed formula whose evaluation failed (log of a negative number, x/0, overflow)."""
+
+
+class Expression:
+    """A parsed formula: ``names`` (its free variables, sorted) and ``evaluate(values)``."""
+
+    __slots__ = ("_program", "names", "text")
+
+    def __init__(self, text: str, program: list[tuple], names: tuple[str, ...]) -> None:
+        self.text = text
+        self._program = program
+        self.names = names
+
+    def __repr__(self) -> str:
+        shown = self.text if len(self.text) <= 60 else self.text[:57] + "..."
+        return f"Expression({shown!r})"
+
+    def __str__(self) -> str:
+        return self.text
+
+    def evaluate(self, values: Mapping[str, float | Value] | None = None) -> Value:
+        """The formula's Value, built with the engine's operations from ``values`` (a number
+        becomes a new leaf labelled with its name; a Value is used as it is)."""
+        values = {} if values is None else values
+        leaves: dict[str, Value] = {}
+        for name in self.names:
+            if name not in values:
+                col = next(c for kind, arg, c in self._program if kind == VAR and arg == name)
+                given = ", ".join(sorted(values)) or "none"
+                raise ExpressionError(
+                    f"unknown name at column {col}: {name!r} (the names given are: {given})", col, self.text
+                )
+            v = values[name]
+            leaves[name] = v if isinstance(v, Value) else Value(v, label=name)
+        out = _run(self._program, leaves, self.text)
+        return out if isinstance(out, Value) else Value(out)
+
+    def __call__(self, **values: float | Value) -> Value:
+        return self.evaluate(values)
+
+
+def parse(text: str) -> Expression:
+    """Read a formula of the language into an ``Expression``; ``ExpressionError`` if it is not one."""
+    if not isinstance(text, str):
+        raise TypeError(f"an expression must be a str, got {type(text).__name__}")
+    _check_characters(text)
+    text = text.translate(_SPACES)  # tabs and newlines become spaces: columns stay as they were
+    if not text.strip():
+        raise ExpressionError("empty expression", None, text)
+    terms = _top_level_terms(text)
+    program: list[tuple] = []
+    if terms is None or len(terms) <= CHUNK_TERMS:
+        _compile(text, 0, text, program)
+    else:
+        # A long flat sum, whose left-deep tree Python's parser cannot build: parse it in chunks of
+        # terms. A later chunk is read as "_ + t + t ...", where "_" stands for the sum so far (it
+        # replaces the character before the chunk's first operator, so the columns stay right); its
+        # instruction is dropped, and the terms are added on, left to right, exactly as in Python.
+        _compile(text[: terms[CHUNK_TERMS - 1][2]], 0, text, program)
+        for k in range(CHUNK_TERMS, len(terms), CHUNK_TERMS):
+            first_op, end = terms[k][0], terms[min(k + CHUNK_TERMS, len(terms)) - 1][2]
+            chunk: list[tuple] = []
+            _compile("_" + text[first_op:end], first_op - 1, text, chunk)
+            assert chunk[0][:2] == (VAR, "_"), chunk[0]
+            program += chunk[1:]
+    names = tuple(sorted({arg for kind, arg, _ in program if kind == VAR}))
+    return Expression(text, program, names)
+
+
+_SPACES = str.maketrans("\t\n\r", "   ")
+
+
+def _check_characters(text: str) -> None:
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"expression too long: {len(text):,} characters (the limit is {MAX_LENGTH:,})")
+    bad = _UNWANTED_CHAR.search(text)
+    if bad is None:
+        return
+    ch, col = bad.group(), bad.start() + 1
+    code = f"U+{ord(ch):04X}"
+    if ord(ch) < 0x20 or ord(ch) == 0x7F:
+        raise ExpressionError(f"control character {code} at column {col}", col, text)
+    name = unicodedata.name(ch, "unnamed character")
+    raise ExpressionError(
+        f"non-ASCII character at column {col}: {code} {name} (write formulas in plain ASCII)", col, text
+    )
+
+
+def _top_level_terms(text: str) -> list[tuple[int | None, int, int]] | None:
+    """Check bracket nesting; return the sum's top-level terms as (operator index or None, start, end)
+    when the text is made only of characters of the language (None otherwise: no splitting)."""
+    splittable = _SPLITTABLE.fullmatch(text) is not None
+    depth = 0
+    terms: list[tuple[int | None, int, int]] = []
+    op, start = None, 0
+    opened: list[int] = []
+    for m in re.finditer(r"[-+()\[\]{}]", text):
+        c, i = m.group(), m.start()
+        if c in "([{":
+            depth += 1
+            if splittable:
+                opened.append(i)
+            if depth > MAX_DEPTH:
+                raise ExpressionError(f"nesting too deep at column {i + 1}: more than {MAX_DEPTH} open brackets", i + 1)
+        elif c in ")]}":
+            depth -= 1
+            if splittable:
+                if depth < 0:
+                    raise ExpressionError(f"unmatched ')' at column {i + 1}", i + 1, text)
+                opened.pop()
+        elif splittable and depth == 0 and _is_binary(text, i):
+            terms.append((op, start, i))
+            op, start = i, i + 1
+    if splittable and opened:
+        raise ExpressionError(f"unclosed '(' at column {opened[-1] + 1}", opened[-1] + 1, text)
+    if not splittable:
+        return None
+    terms.append((op, start, len(text)))
+    for op, start, end in terms:
+        if not text[start:end].strip():
+            where = op + 1 if op is not None else end + 1
+            raise ExpressionError(f"missing operand at column {where}: nothing after {text[op]!r}", where, text)
+    return terms
+
+
+def _is_binary(text: str, i: int) -> bool:
+    """Is the + or − at ``i`` a binary operator (not a sign, not an exponent's sign as in 1e-5)?"""
+    j = i - 1
+    while j >= 0 and text[j] == " ":
+        j -= 1
+    if j < 0:
+        return False
+    if text[j] == ")":
+        return True
+    if text[j] not in _WORD_CHARS:
+        return False  # after an operator, "(" or ",": a sign
+    k = j
+    while k > 0 and text[k - 1] in _WORD_CHARS:
+        k -= 1
+    word = text[k : j + 1]
+    if word[0].isdigit() or word[0] == ".":  # a number: 1e-5 keeps its sign, unless hexadecimal
+        return not (j == i - 1 and word[-1] in "eE" and not word.lower().startswith("0x"))
+    return not keyword.iskeyword(word)  # "else -x", "not -x": a sign
+
+
+def _compile(piece: str, start: int, text: str, program: list[tuple]) -> None:
+    """Parse ``piece``, found at index ``start`` of ``text``, with ``ast`` and append its
+    whitelisted postfix instructions (columns count in ``text``)."""
+    stripped = piece.lstrip(" ")  # Python reads leading spaces as an indent
+    start += len(piece) - len(stripped)
+    piece = stripped
+    try:
+        tree = ast.parse(piece, mode="eval")
+    except SyntaxError as err:
+        col = start + (err.offset or 1)
+        raise ExpressionError(_syntax_message(err.msg, col, text), col, text) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(
+            f"expression too complex at column {start + 1}: too many operators nested or chained "
+            "for Python's parser (split the formula, or add parentheses)",
+            start + 1,
+            text,
+        ) from None
+    _whitelist(tree.body, start, text, program)
+
+
+def _syntax_message(msg: str, col: int, text: str) -> str:
+    if "Exceeds the limit" in msg:
+        return f"number too long at column {col}: more than 4300 digits"
+    if msg == "invalid syntax" and 0 < col <= len(text):
+        ch = text[col - 1]
+        why = " (one expression only: no statements)" if ch in ";=" else ""
+        return f"invalid syntax at column {col}: unexpected {ch!r}{why}"
+    return f"invalid syntax at column {col}: {msg}"
+
+
+def _whitelist(root: ast.AST, offset: int, text: str, program: list[tuple]) -> None:
+    """Walk the tree without recursion (a left-deep sum may be thousands deep), rejecting anything
+    outside the language and emitting each accepted node after its operands (postfix)."""
+    stack: list[tuple[ast.AST, bool]] = [(root, False)]
+    emit = program.append
+    while stack:
+        node, operands_done = stack.pop()
+        col = getattr(node, "col_offset", 0) + offset + 1
+        t = type(node)
+        if t is ast.BinOp:
+            if type(node.op) not in _BINARY:
+                _reject(f"operator {_OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)!r}", col, text)
+            if operands_done:
+                emit((BIN, _BINARY[type(node.op)], _operator_column(node, offset, text)))
+            else:
+                stack += [(node, True), (node.right, False), (node.left, False)]
+        elif t is ast.UnaryOp:
+            if type(node.op) is ast.USub:
+                if operands_done:
+                    emit((NEG, None, col))
+                else:
+                    stack += [(node, True), (node.operand, False)]
+            elif type(node.op) is ast.UAdd:
+                stack.append((node.operand, False))  # +x is x
+            else:
+                _reject(f"operator {_OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)!r}", col, text)
+        elif t is ast.Call:
+            if operands_done:
+                emit((CALL, (node.func.id, len(node.args)), col))
+            else:
+                _check_call(node, col, offset, text)
+                stack.append((node, True))
+                stack += [(a, False) for a in reversed(node.args)]
+        elif t is ast.Name:
+            emit(_name(node.id, col, text))
+        elif t is ast.Constant:
+            emit((NUM, _number(node.value, col, text), col))
+        else:
+            if t is ast.Attribute or t is ast.Subscript:  # point at the "." or the "["
+                col = node.value.end_col_offset + offset + 1
+            _reject(_SYNTAX_NAMES.get(t, t.__name__), col, text)
+
+
+def _operator_column(node: ast.BinOp, offset: int, text: str) -> int:
+    """The column of a binary node's operator: between its operands, past spaces and brackets."""
+    gap_start = node.left.end_col_offset + offset
+    gap = text[gap_start : node.right.col_offset + offset]
+    i = gap.find(_BINARY[type(node.op)][0])
+    return gap_start + (i if i >= 0 else 0) + 1
+
+
+def _reject(what: str, col: int, text: str):
+    raise ExpressionError(f"unsupported syntax at column {col}: {what}", col, text)
+
+
+def _check_call(node: ast.Call, col: int, offset: int, text: str) -> None:
+    func = node.func
+    if type(func) is not ast.Name:
+        what = _SYNTAX_NAMES.get(type(func), "a call of something that is not a function name")
+        _reject(what, func.col_offset + offset + 1, text)
+    name = func.id
+    if name not in FUNCTIONS:
+        known = ", ".join(FUNCTIONS)
+        raise ExpressionError(f"unknown function at column {col}: {name!r} (the functions are: {known})", col, text)
+    if node.keywords:
+        kw = node.keywords[0]
+        kcol = kw.col_offset + offset + 1
+        _reject(f"keyword argument in {name}(...)" if kw.arg else f"'**' argument in {name}(...)", kcol, text)
+    for a in node.args:
+        if type(a) is ast.Starred:
+            _reject(f"starred argument in {name}(...)", a.col_offset + offset + 1, text)
+    want = FUNCTIONS[name]
+    if len(node.args) != want:
+        plural = "argument" if want == 1 else "arguments"
+        raise ExpressionError(
+            f"wrong number of arguments at column {col}: {name} takes {want} {plural}, got {len(node.args)}",
+            col,
+            text,
+        )
+
+
+def _name(name: str, col: int, text: str) -> tuple:
+    if name in CONSTANTS:
+        return (NUM, CONSTANTS[name], col)
+    if name in FUNCTIONS:
+        raise ExpressionError(f"function used as a value at column {col}: call it, as in {name}(x)", col, text)
+    if keyword.iskeyword(name) or name.startswith("__"):
+        _reject(f"the name {name!r}", col, text)
+    return (VAR, name, col)
+
+
+def _number(value, col: int, text: str) -> float:
+    t = type(value)
+    if t is float or t is int:
+        try:
+            x = float(value)
+        except OverflowError:
+            x = math.inf
+        if not math.isfinite(x):
+            raise ExpressionError(f"number too large at column {col}: beyond the float range (~1.8e308)", col, text)
+        return x
+    what = {str: "string", bytes: "bytes", bool: "True/False", complex: "complex number"}.get(t, repr(value))
+    _reject(what, col, text)
+    return 0.0  # not reached
+
+
+def _run(program: list[tuple], leaves: dict[str, Value], text: str) -> Value | float:
+    """Evaluate the postfix program on a stack. Numbers stay plain floats (so ``x * 2`` is one
+    node, as in Python); an operation on two numbers is computed by the engine on a temporary
+    Value, so that its domain checks and error messages apply."""
+    stack: list = []
+    push, pop = stack.append, stack.pop
+    kind, arg, col = NUM, None, 0
+    try:
+        for kind, arg, col in program:
+            if kind == NUM:
+                push(arg)
+            elif kind == VAR:
+                push(leaves[arg])
+            else:
+                if kind == BIN:
+                    b = pop()
+                    a = pop()
+                    out = arg[1](a, b) if isinstance(a, Value) or isinstance(b, Value) else arg[1](Value(a), b).data
+                elif kind == NEG:
+                    out = -pop()
+                else:
+                    name, n = arg
+                    if n == 1:
+                        a = pop()
+                        out = getattr(a, name)() if isinstance(a, Value) else getattr(Value(a), name)().data
+                    else:
+                        b = pop()
+                        a = pop()
+                        out = getattr(F, name)(a, b)
+                        if not isinstance(a, Value) and not isinstance(b, Value):
+                            out = out.data
+                x = out.data if isinstance(out, Value) else out
+                if x - x != 0.0:
+                    raise OverflowError(f"the result, {x!r}, is outside the float range (~1.8e308)")
+                push(out)
+    except (ArithmeticError, ValueError) as err:
+        what = {BIN: lambda: f"{arg[0]!r}", NEG: lambda: "unary '-'", CALL: lambda: f"{arg[0]}(...)"}[kind]()
+        raise EvaluationError(f"{what} at column {col}: {err}", col, text) from err
+    assert len(stack) == 1, stack
+    return stack[0]
+
+
+__all__ = ["CONSTANTS", "FUNCTIONS", "EvaluationError", "Expression", "ExpressionError", "parse"]
