@@ -266,9 +266,11 @@ def _whitelist(root: ast.AST, offset: int, text: str, program: list[tuple]) -> N
         t = type(node)
         if t is ast.BinOp:
             if type(node.op) not in _BINARY:
-                _reject(f"operator {_OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)!r}", col, text)
+                symbol = _OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)
+                _reject(f"operator {symbol!r}", _operator_column(node, symbol, offset, text), text)
             if operands_done:
-                emit((BIN, _BINARY[type(node.op)], _operator_column(node, offset, text)))
+                spec = _BINARY[type(node.op)]
+                emit((BIN, spec, _operator_column(node, spec[0], offset, text)))
             else:
                 stack += [(node, True), (node.right, False), (node.left, False)]
         elif t is ast.UnaryOp:
@@ -293,17 +295,24 @@ def _whitelist(root: ast.AST, offset: int, text: str, program: list[tuple]) -> N
         elif t is ast.Constant:
             emit((NUM, _number(node.value, col, text), col))
         else:
-            if t is ast.Attribute or t is ast.Subscript:  # point at the "." or the "["
-                col = node.value.end_col_offset + offset + 1
-            _reject(_SYNTAX_NAMES.get(t, t.__name__), col, text)
+            _reject_node(node, offset, text)
 
 
-def _operator_column(node: ast.BinOp, offset: int, text: str) -> int:
+def _operator_column(node: ast.BinOp, symbol: str, offset: int, text: str) -> int:
     """The column of a binary node's operator: between its operands, past spaces and brackets."""
     gap_start = node.left.end_col_offset + offset
     gap = text[gap_start : node.right.col_offset + offset]
-    i = gap.find(_BINARY[type(node.op)][0])
+    i = gap.find(symbol)
     return gap_start + (i if i >= 0 else 0) + 1
+
+
+def _reject_node(node: ast.AST, offset: int, text: str):
+    t = type(node)
+    if t is ast.Attribute or t is ast.Subscript:  # point at the "." or the "["
+        col = node.value.end_col_offset + offset + 1
+    else:
+        col = node.col_offset + offset + 1
+    _reject(_SYNTAX_NAMES.get(t, "a call of something that is not a function name"), col, text)
 
 
 def _reject(what: str, col: int, text: str):
@@ -313,8 +322,7 @@ def _reject(what: str, col: int, text: str):
 def _check_call(node: ast.Call, col: int, offset: int, text: str) -> None:
     func = node.func
     if type(func) is not ast.Name:
-        what = _SYNTAX_NAMES.get(type(func), "a call of something that is not a function name")
-        _reject(what, func.col_offset + offset + 1, text)
+        _reject_node(func, offset, text)
     name = func.id
     if name not in FUNCTIONS:
         known = ", ".join(FUNCTIONS)
