@@ -1,0 +1,112 @@
+"""How nodes and numbers are written in drawings and traces: one shared vocabulary, so that a
+table row and the picture beside it call the same node by the same name."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from .rules import RULES
+
+if TYPE_CHECKING:
+    from .engine import Value
+
+REFLECTED = {"rsub": "sub", "rdiv": "div", "rpow": "pow"}  # a plain number on the left: 2 - x, 1 / x
+
+
+def check_digits(digits: int) -> int:
+    """Significant digits for printed numbers: an int from 1 to 17."""
+    if type(digits) is not int or not 1 <= digits <= 17:
+        raise ValueError(f"digits must be an int from 1 to 17 (significant digits), got {digits!r}")
+    return digits
+
+
+def fmt(x: float, digits: int = 4) -> str:
+    """``x`` to ``digits`` significant digits: 0.7311, -12, 1.475e-10; never "-0"."""
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    s = f"{x:.{digits}g}"
+    return "0" if s in ("-0", "0") else s
+
+
+def rule_of(op: str):
+    """The rules.py row of an operation (reflected ops such as "rsub" share their row)."""
+    return RULES.get(op) or RULES.get(REFLECTED.get(op, ""))
+
+
+def symbol(op: str) -> str:
+    """The drawing symbol of an operation: "+", "×", "σ", ...; the op name when it has no row."""
+    row = rule_of(op)
+    return row.symbol if row is not None else op
+
+
+def node_names(order: Iterable[Value]) -> dict[Value, str]:
+    """A name for every node: its label, or ``v1, v2, ...`` (in the given order) for unlabelled
+    ones, skipping names already used as labels."""
+    order = list(order)
+    used = {v.label for v in order if v.label}
+    names: dict[Value, str] = {}
+    k = 0
+    for v in order:
+        if v.label:
+            names[v] = v.label
+            continue
+        k += 1
+        while f"v{k}" in used:
+            k += 1
+        names[v] = f"v{k}"
+    return names
+
+
+def unique_names(order: Iterable[Value]) -> dict[Value, str]:
+    """Like ``node_names``, but a name shared by several nodes (``w0`` in every neuron) is
+    qualified by the node's scope (``layers.0.neurons.1.w0``), and then by ``#2, #3, ...``."""
+    names = node_names(order)
+    counts: dict[str, int] = {}
+    for name in names.values():
+        counts[name] = counts.get(name, 0) + 1
+    out: dict[Value, str] = {}
+    seen: dict[str, int] = {}
+    for v, name in names.items():
+        if counts[name] > 1 and v.scope:
+            name = ".".join((*v.scope, name))
+        n = seen.get(name, 0) + 1
+        seen[name] = n
+        out[v] = name if n == 1 else f"{name}#{n}"
+    return out
+
+
+def formula(v: Value, names: dict[Value, str], digits: int = 4, with_values: bool = False) -> str:
+    """How ``v`` was computed, in names ("x + y", "tanh(z)", "3 − x") or, with ``with_values``,
+    in numbers ("-2 + 5")."""
+    if v.is_leaf:
+        return "input"
+
+    def term(p: Value) -> str:
+        return fmt(p.data, digits) if with_values else names[p]
+
+    op, parents = v.op, v.parents
+    sym = symbol(op)
+    const = v.constant
+    if op in ("sum", "dot") or len(parents) > 2 or (op not in RULES and op not in REFLECTED):
+        return f"{sym}({', '.join(term(p) for p in parents)})"
+    row = rule_of(op)
+    if len(parents) == 2:
+        if type(row).__name__ == "Binary" and op not in ("max", "min", "leaky_relu"):
+            return f"{term(parents[0])} {sym} {term(parents[1])}"
+        return f"{sym}({term(parents[0])}, {term(parents[1])})"
+    (p,) = parents
+    if const is None:
+        if op == "neg":
+            t = term(p)
+            return f"-({t})" if t.startswith("-") else f"-{t}"
+        return f"{sym}({term(p)})"
+    c = fmt(const, digits)
+    if op in REFLECTED:
+        return f"{c} {sym} {term(p)}"
+    if op in ("max", "min", "leaky_relu"):
+        return f"{sym}({term(p)}, {c})"
+    return f"{term(p)} {sym} {c}"

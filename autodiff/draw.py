@@ -1,0 +1,243 @@
+"""Computation graphs as pictures, in the style of CS231n's gate diagrams (seed 001 §三).
+
+Each Value is a rounded box: its name on top, the forward value above the line and the gradient
+∂root/∂node below it ("values above the wire, gradients below"). Each operation is a small circle
+(+, ×, σ, ...) between its inputs and its result; a plain-number operand (the 3 in ``x * 3``) is
+a small dashed box. The fill colour shows the gradient: orange where it is positive, blue where
+it is negative, stronger where |grad| is larger. ``show_local=True`` writes the local derivative
+∂child/∂parent on every edge.
+
+Nodes made inside ``with autodiff.scope(name):`` are drawn inside a labelled cluster (nested
+scopes nest); ``collapse=`` turns whole clusters into single boxes for big networks. Graphs over
+``max_nodes`` are refused before any layout work. ``render`` writes SVG, PNG, PDF or DOT files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, NamedTuple
+
+from .clusters import boxes as collapsed_boxes
+from .clusters import collapse_spec
+from .display import check_digits, node_names
+from .draw_builder import Builder
+from .engine import Value
+from .graph import topological_order
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import graphviz  # imported when a graph is drawn: `import autodiff` stays fast
+
+COLLAPSE_SCAN_FACTOR = 50  # with collapse=..., scan up to 50 × max_nodes Values before giving up
+RANKDIRS = ("LR", "TB", "RL", "BT")
+
+INSTALL_HINT = (
+    "Graphviz's `dot` program was not found on PATH; it is needed to lay out and render graphs.\n"
+    "Install it with your system's package manager, then retry:\n"
+    "  Debian/Ubuntu: sudo apt-get install graphviz\n"
+    "  Fedora:        sudo dnf install graphviz\n"
+    "  macOS:         brew install graphviz\n"
+    "  conda:         conda install -c conda-forge graphviz\n"
+    "  Windows/other: https://graphviz.org/download/ (add its bin folder to PATH)"
+)
+
+
+class GraphTooLargeError(ValueError):
+    """The graph has more nodes than ``max_nodes``: refused before any layout work."""
+
+
+class GraphvizMissingError(RuntimeError):
+    """Graphviz's ``dot`` program is not installed (the DOT source was written instead)."""
+
+
+class DrawOptions(NamedTuple):
+    """The options of ``draw`` (validated); see ``draw`` for their meaning."""
+
+    rankdir: str = "LR"
+    show_grad: bool = True
+    show_local: bool = False
+    color: bool = True
+    highlight: frozenset = frozenset()
+    legend: bool = False
+    digits: int = 4
+    collapse: tuple[str, ...] | int = ()
+    max_nodes: int | None = 2000
+
+    @classmethod
+    def make(cls, **options) -> DrawOptions:
+        unknown = set(options) - set(cls._fields)
+        if unknown:
+            known = ", ".join(cls._fields)
+            raise TypeError(f"unknown drawing option(s) {', '.join(sorted(unknown))}; the options are: {known}")
+        o = dict(options)
+        if "rankdir" in o and o["rankdir"] not in RANKDIRS:
+            raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {o['rankdir']!r}")
+        if "digits" in o:
+            check_digits(o["digits"])
+        if "highlight" in o:
+            o["highlight"] = _values(o["highlight"], "highlight")
+        if "collapse" in o:
+            o["collapse"] = collapse_spec(o["collapse"])
+        m = o.get("max_nodes", 2000)
+        if m is not None and (type(m) is not int or m < 1):
+            raise ValueError(f"max_nodes must be a positive int or None (no limit), got {m!r}")
+        return cls(**o)
+
+
+class FrameState(NamedTuple):
+    """What a frame of the backward pass shows (used by ``frames.py``): the gradients computed
+    so far (nodes missing from ``grads`` show "?"), the node being processed, a caption, and
+    the colour scale of the whole pass (so colours do not jump between frames)."""
+
+    grads: Mapping[Value, float]
+    current: Value | None = None
+    caption: str = ""
+    scale: float | None = None
+    width_chars: int = 0  # > 0: every box this many characters wide, so the layout never moves
+    active_parents: frozenset = frozenset()
+
+
+def draw(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    show_grad: bool = True,
+    show_local: bool = False,
+    color: bool = True,
+    highlight: Iterable[Value] | Value = (),
+    legend: bool = False,
+    digits: int = 4,
+    collapse: Iterable[str] | str | int = (),
+    max_nodes: int | None = 2000,
+) -> graphviz.Digraph:
+    """The computation graph ending in ``root`` as a ``graphviz.Digraph`` (shows itself in Jupyter).
+
+    rankdir     "LR" (inputs on the left) or "TB", "RL", "BT"
+    show_grad   write each node's ``.grad`` under its value (False: a forward-only picture)
+    show_local  write the local derivative ∂child/∂parent on each edge
+    color       fill by gradient: orange > 0, blue < 0, stronger for larger |grad|
+    highlight   Values to outline
+    legend      add a small key
+    digits      significant digits of the printed numbers
+    collapse    draw whole scopes as one box each: a depth (1 = every top-level scope), or scope
+                names: "layers.0", "layers.0.neurons.3", a name prefix ("neurons" boxes every
+                neurons.j) or a glob ("layers.*")
+    max_nodes   refuse larger graphs at once (GraphTooLargeError); None for no limit
+    """
+    options = DrawOptions.make(
+        rankdir=rankdir, show_grad=show_grad, show_local=show_local, color=color, highlight=highlight,
+        legend=legend, digits=digits, collapse=collapse, max_nodes=max_nodes,
+    )  # fmt: skip
+    return build(root, options)
+
+
+def render(root: Value, path: str | Path, **draw_options) -> Path:
+    """Draw ``root``'s graph into ``path``; the format comes from the suffix: .svg, .png, .pdf,
+    or .dot/.gv for the DOT source only. Returns the path written.
+
+    Without Graphviz's ``dot`` program: writes the DOT source next to ``path`` (same name,
+    suffix .gv) and raises ``GraphvizMissingError`` saying how to install Graphviz."""
+    return save(build(root, DrawOptions.make(**draw_options)), path)
+
+
+def save(graph: graphviz.Digraph, path: str | Path) -> Path:
+    """Write a drawn graph to ``path`` (format from the suffix, as ``render``)."""
+    from pathlib import Path
+
+    path = Path(path)
+    fmt_ = path.suffix.lower().lstrip(".")
+    if fmt_ in ("dot", "gv"):
+        path.write_text(graph.source, encoding="utf-8")
+        return path
+    if fmt_ not in ("svg", "png", "pdf"):
+        raise ValueError(f"cannot tell the image format from {path.name!r}: use a .svg, .png, .pdf, .dot or .gv suffix")
+    data = pipe(graph, fmt_, source_next_to=path)
+    path.write_bytes(data)
+    return path
+
+
+def pipe(graph: graphviz.Digraph, fmt_: str, source_next_to: Path | None = None) -> bytes:
+    """Run ``dot`` on the graph and return the image bytes; a clear error when ``dot`` is missing."""
+    from graphviz import ExecutableNotFound
+
+    try:
+        return graph.pipe(format=fmt_)
+    except ExecutableNotFound:
+        message = INSTALL_HINT
+        if source_next_to is not None:
+            source = source_next_to.with_suffix(".gv")
+            source.write_text(graph.source, encoding="utf-8")
+            message += (
+                f"\nThe DOT source was written to {source}; once Graphviz is installed, "
+                f"`dot -T{fmt_} {source.name} -o {source_next_to.name}` renders it."
+            )
+        raise GraphvizMissingError(message) from None
+
+
+# ---- building the picture ----------------------------------------------------------------------
+def build(root: Value, o: DrawOptions, frame: FrameState | None = None) -> graphviz.Digraph:
+    """The Digraph for ``root`` with validated options (and, for frames, a FrameState)."""
+    if not isinstance(root, Value):
+        raise TypeError(f"draw needs a Value (the root of a graph), got {type(root).__name__}: {root!r}")
+    order = _order_within_limit(root, o)
+    names = node_names(order)
+    boxes = collapsed_boxes(order, o.collapse)  # Value -> scope path of the box it is collapsed into
+    if o.collapse and o.max_nodes is not None:
+        drawn = sum(1 for v in order if v not in boxes) + len(set(boxes.values()))
+        if drawn > o.max_nodes:
+            raise GraphTooLargeError(
+                f"even collapsed, the graph has {drawn} boxes to draw (max_nodes={o.max_nodes}): "
+                "collapse more (a smaller depth, or more scope names), draw a sub-graph, or raise max_nodes"
+            )
+    return Builder(root, order, names, boxes, o, frame).run()
+
+
+def _order_within_limit(root: Value, o: DrawOptions) -> list[Value]:
+    """The topological order, after counting the nodes with an early exit (no full traversal of a
+    graph that is too big)."""
+    if o.max_nodes is None:
+        return topological_order(root)
+    cap = o.max_nodes * COLLAPSE_SCAN_FACTOR if o.collapse else o.max_nodes
+    n = count_nodes(root, cap)
+    if n > cap and o.collapse:
+        raise GraphTooLargeError(
+            f"the graph has more than {cap} Values: too many to scan even for collapse (which reads up to "
+            f"{COLLAPSE_SCAN_FACTOR} × max_nodes); draw a sub-graph (pass an intermediate node as the root) "
+            "or raise max_nodes"
+        )
+    if n > cap:
+        raise GraphTooLargeError(
+            f"the graph has more than {o.max_nodes} Values (max_nodes={o.max_nodes}), too many to lay out "
+            "quickly. Collapse clusters into boxes (draw(root, collapse=1) boxes every top-level scope, such "
+            "as an nn layer), draw a sub-graph (pass an intermediate node as the root), or raise max_nodes"
+        )
+    return topological_order(root)
+
+
+def count_nodes(root: Value, stop_after: int) -> int:
+    """The number of Values in ``root``'s graph, or ``stop_after + 1`` as soon as it exceeds
+    ``stop_after`` (so a huge graph costs no more than ``stop_after`` visits)."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        for p in stack.pop().parents:
+            if p not in seen:
+                seen.add(p)
+                if len(seen) > stop_after:
+                    return stop_after + 1
+                stack.append(p)
+    return len(seen)
+
+
+def _values(x, what: str) -> frozenset:
+    if isinstance(x, Value):
+        return frozenset((x,))
+    try:
+        items = frozenset(x)
+    except TypeError:
+        raise TypeError(f"{what} must be a Value or an iterable of Values, got {type(x).__name__}") from None
+    bad = [v for v in items if not isinstance(v, Value)]
+    if bad:
+        raise TypeError(f"{what} must hold Values only, got {type(bad[0]).__name__}: {bad[0]!r}")
+    return items

@@ -1,0 +1,146 @@
+"""The gradient as a sum over paths: ∂root/∂x = Σ over every path x → … → root of the product of
+the local derivatives along it (the chain rule, unrolled). ``backward()`` computes the same sum
+without listing the paths, which is why it stays fast when paths multiply."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from .display import check_digits, fmt, unique_names
+from .engine import Value
+from .graph import topological_order
+
+
+class PathLimitError(ValueError):
+    """Too many paths to list (their number grows exponentially with reuse)."""
+
+
+class GradientPath(NamedTuple):
+    """One path from x to the root: ``nodes[0] is x``, ``nodes[-1] is root``; ``locals[i]`` is
+    ∂nodes[i+1]/∂nodes[i] on the edge used (a node using x twice, as y·y, gives two paths)."""
+
+    nodes: tuple[Value, ...]
+    locals: tuple[float, ...]
+    product: float  # the product of the locals (1 for the empty path when x is the root)
+    slots: tuple[int, ...] = ()  # which input of nodes[i+1] nodes[i] is (0 = first)
+
+
+class PathsReport:
+    """``∂root/∂x`` path by path: ``print(paths(f, x))``; ``.total`` is the sum of the products."""
+
+    def __init__(self, root: Value, x: Value, found: list[GradientPath], names: dict[Value, str], digits: int) -> None:
+        self.root, self.x, self.paths, self.names, self.digits = root, x, found, names, digits
+        self.total = math.fsum(p.product for p in found)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __iter__(self) -> Iterator[GradientPath]:
+        return iter(self.paths)
+
+    def __getitem__(self, i: int) -> GradientPath:
+        return self.paths[i]
+
+    def _lines(self) -> tuple[str, list[tuple[str, str]], str]:
+        n, d = self.names, self.digits
+        r, x = n[self.root], n.get(self.x, self.x.label or "x")
+        head = f"∂{r}/∂{x} as a sum over paths: {len(self)} path{'s' if len(self) != 1 else ''} from {x} to {r}"
+        rows = []
+        for p in self.paths:
+            route = " → ".join(n[v] for v in p.nodes)
+            twice = [f"{n[a]} as input {k + 1} of {n[b]}" for a, b, k in zip(p.nodes, p.nodes[1:], p.slots)
+                     if b.parents.count(a) > 1]  # fmt: skip
+            if twice:
+                route += f"  ({'; '.join(twice)})"
+            factors = " × ".join(fmt(a, d) for a in p.locals) or "1"
+            rows.append((route, f"{factors} = {fmt(p.product, d)}"))
+        if self.x not in self.names:
+            foot = f"{x} is not in the graph of {r}: no path, ∂{r}/∂{x} = 0"
+        else:
+            foot = f"total: ∂{r}/∂{x} = {fmt(self.total, d)}  (what {r}.backward() leaves in {x}.grad)"
+        return head, rows, foot
+
+    def __str__(self) -> str:
+        head, rows, foot = self._lines()
+        w = max((len(a) for a, _ in rows), default=0)
+        body = [f"  {a.ljust(w)}   {b}" for a, b in rows]
+        return "\n".join([head, *body, foot])
+
+    def _repr_html_(self) -> str:
+        head, rows, foot = self._lines()
+        cells = "".join(f"<tr><td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>" for a, b in rows)
+        return (f'<p><b>{html.escape(head)}</b></p><table style="font-family:monospace">'
+                f"<tr><th>path (each factor: ∂next/∂previous)</th><th>product</th></tr>{cells}</table>"
+                f"<p>{html.escape(foot)}</p>")  # fmt: skip
+
+
+def count_paths(root: Value, x: Value, order: list[Value] | None = None) -> int:
+    """The number of paths from ``x`` to ``root``, by dynamic programming over the topological
+    order (a node's count is the sum of its parents' counts, each use of a parent counted)."""
+    order = topological_order(root) if order is None else order
+    counts: dict[Value, int] = {x: 1}
+    for v in order:
+        if v is x:
+            continue
+        c = 0
+        for p in v.parents:
+            c += counts.get(p, 0)
+        if c:
+            counts[v] = c
+    return counts.get(root, 0) if x in counts else 0
+
+
+def paths(root: Value, x: Value, limit: int = 1000, *, digits: int = 4) -> PathsReport:
+    """Every path from ``x`` to ``root`` with the product of its local derivatives; their sum,
+    ``.total``, equals ∂root/∂x (``x.grad`` after ``root.backward()`` from zero).
+
+    The paths are counted first (dynamic programming, no enumeration); more than ``limit`` raises
+    ``PathLimitError`` before any is listed. Nothing is changed: no ``.grad`` is touched."""
+    for what, v in (("root", root), ("x", x)):
+        if not isinstance(v, Value):
+            raise TypeError(f"paths needs Values, got {what} = {type(v).__name__}: {v!r}")
+    if type(limit) is not int or limit < 1:
+        raise ValueError(f"limit must be a positive int, got {limit!r}")
+    check_digits(digits)
+    order = topological_order(root)
+    names = unique_names(order)
+    position = {v: i for i, v in enumerate(order)}
+    if x not in position:
+        return PathsReport(root, x, [], names, digits)
+    n = count_paths(root, x, order)
+    if n > limit:
+        raise PathLimitError(
+            f"{n:,} paths lead from {names[x]} to {names[root]}, more than limit={limit:,}. The number of paths "
+            "grows exponentially when nodes are reused, which is why backward() sums per node instead of per path. "
+            "Pass a larger limit=, or ask about a node nearer to the output."
+        )
+    # Nodes on some path from x: reachable from x (upstream of root is given by the order).
+    on_path = {x}
+    for v in order[position[x] + 1 :]:
+        if any(p in on_path for p in v.parents):
+            on_path.add(v)
+    found: list[GradientPath] = []
+    # Depth-first from the root back to x, without recursion. Each entry is (node, rest), where
+    # rest is a linked list (next node, ∂next/∂node, input slot, its rest) leading on to the root.
+    stack: list[tuple[Value, tuple | None]] = [(root, None)]
+    while stack:
+        v, rest = stack.pop()
+        if v is x:
+            nodes, locals_, slots = [x], [], []
+            while rest is not None:
+                w, a, k, rest = rest
+                nodes.append(w)
+                locals_.append(a)
+                slots.append(k)
+            product = 1.0
+            for a in reversed(locals_):  # from the root back: upstream × local × local ...
+                product *= a
+            found.append(GradientPath(tuple(nodes), tuple(locals_), product, tuple(slots)))
+            continue
+        edges = [(p, a, k) for k, (p, a) in enumerate(zip(v.parents, v.local_grads)) if p in on_path]
+        for p, a, k in reversed(edges):  # reversed: the first parent is explored first
+            stack.append((p, (v, a, k, rest)))
+    return PathsReport(root, x, found, names, digits)
