@@ -69,9 +69,10 @@ def plot_decision_boundary(
 ):
     """The regions a 2-D classifier assigns to each class, with the data on top.
 
-    A model with one output is read as a score (class 1 where output > ``threshold``; default 0,
-    or 0.5 for a sigmoid output), a model with several outputs by its largest output. The grid of
-    resolution × resolution points is evaluated under ``autodiff.no_grad()``.
+    A model with one output is read as a score (the second class, e.g. label 1 of labels 0/1 or ±1,
+    where output > ``threshold``; default 0, or 0.5 for a sigmoid output; the boundary is drawn
+    where the score crosses it); a model with several outputs by its largest output (class index).
+    The grid of resolution × resolution points is evaluated under ``autodiff.no_grad()``.
     """
     import numpy as np
 
@@ -88,22 +89,29 @@ def plot_decision_boundary(
     gy = np.linspace(min(ys) - padding, max(ys) + padding, resolution)
     classes = sorted(set(y))
     grid = np.zeros((resolution, resolution))
+    binary = True
     with autodiff.no_grad():
         for i, b in enumerate(gy):
             for j, a in enumerate(gx):
                 out = model([float(a), float(b)])
                 if isinstance(out, Value):
-                    grid[i, j] = 1.0 if out.data > thr else 0.0
+                    grid[i, j] = out.data  # a score: the boundary is its level set at the threshold
                 else:
+                    binary = False
                     values = [v.data for v in out]
                     grid[i, j] = values.index(max(values))
     ax = _axes(ax)
-    n_regions = max(int(grid.max()) + 1, 2, len(classes))
-    from matplotlib.colors import ListedColormap
+    if binary:
+        lo, hi = min(grid.min(), thr) - 1.0, max(grid.max(), thr) + 1.0
+        ax.contourf(gx, gy, grid, levels=[lo, thr, hi], colors=CLASS_COLORS[:2], alpha=0.25)
+        ax.contour(gx, gy, grid, levels=[thr], colors="k", linewidths=1.0)
+    else:
+        from matplotlib.colors import ListedColormap
 
-    cmap = ListedColormap(CLASS_COLORS[:n_regions])
-    ax.contourf(gx, gy, grid, levels=np.arange(-0.5, n_regions), cmap=cmap, alpha=0.25)
-    ax.contour(gx, gy, grid, levels=np.arange(0.5, n_regions - 1), colors="k", linewidths=1.0)
+        n_regions = max(int(grid.max()) + 1, len(classes))
+        cmap = ListedColormap([CLASS_COLORS[k % len(CLASS_COLORS)] for k in range(n_regions)])
+        ax.contourf(gx, gy, grid, levels=np.arange(-0.5, n_regions), cmap=cmap, alpha=0.25)
+        ax.contour(gx, gy, grid, levels=np.arange(0.5, n_regions - 1), colors="k", linewidths=1.0)
     for k, c in enumerate(classes):
         pts = [r for r, label in zip(rows, y) if label == c]
         ax.scatter(
