@@ -1,32 +1,171 @@
-"""The ``autodiff`` command. For now: ``autodiff examples`` replays the documents' worked
-examples (value and gradient beside each document's numbers) and ``autodiff --version``."""
+"""The ``autodiff`` command.
+
+    autodiff grad "(x+y)*z" x=-2 y=5 z=-4 [--trace] [--draw out.svg] [--json]
+    autodiff check "log(1+exp(x))" --d x="sigmoid(x)" [--at x=0.3] [--samples 20] [--seed N]
+    autodiff draw "tanh(w*x+b)" w=0.5 x=2 b=-1 -o graph.png [--local] [--frames DIR | --gif out.gif]
+    autodiff examples [--out DIR]
+
+Exit status: 0 ok, 1 a check failed, 2 bad input (a message, never a traceback). An expression of
+``-`` is read from standard input. More subcommands come from plug-ins: each entry point of the
+group ``autodiff.commands`` names a function ``register(subparsers)`` that adds a subparser and sets
+``run=func`` (``func(args) -> int``); ``autodiff train`` comes from ``nn`` this way. A plug-in that
+fails to load is listed as such and breaks nothing else.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from importlib.metadata import entry_points
 
-from . import __version__
+from . import __version__, commands
+from .expressions import CONSTANTS, FUNCTIONS, ExpressionError
+
+PLUGIN_GROUP = "autodiff.commands"
+BUILTIN = ("grad", "check", "draw", "examples")
+LANGUAGE = (
+    "Expressions: numbers, names, + - * / **, unary minus, parentheses, the functions "
+    f"{', '.join(FUNCTIONS)} and the constants {' and '.join(CONSTANTS)}. Use - to read the expression "
+    "from standard input; start an expression that begins with a minus sign with a space (' -x*y') or put "
+    "-- before it."
+)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autodiff",
         description="A scalar autodiff engine for learning and checking backpropagation.",
+        epilog="Exit status: 0 ok, 1 a check failed, 2 bad input.",
     )
     parser.add_argument("--version", action="version", version=f"autodiff {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("examples", help="replay the documents' worked examples beside their printed numbers")
-    args = parser.parse_args(argv)
-    from .examples import report
 
-    if args.command in (None, "examples"):
-        print(f"autodiff {__version__}: the documents' worked examples, replayed by the engine\n")
-        text = report()
-        print(text)
-        return 0 if "MISMATCH" not in text else 1
-    parser.error(f"unknown command {args.command!r}")  # argparse exits with status 2
+    def command(name: str, help: str, run) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ". " + LANGUAGE)
+        p.set_defaults(run=run)
+        return p
+
+    p = command("grad", "evaluate an expression and print its value and gradient", commands.run_grad)
+    p.add_argument("expression", help="e.g. '(x+y)*z', or - to read it from standard input")
+    p.add_argument("values", nargs="*", metavar="NAME=VALUE", help="the inputs, e.g. x=-2 y=5 z=-4")
+    p.add_argument("--trace", action="store_true", help="print the backward pass step by step")
+    p.add_argument("--draw", metavar="PATH", help="draw the graph into PATH (.svg, .png, .pdf or .dot)")
+    p.add_argument("--local", action="store_true", help="with --draw: write local derivatives on the edges")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+
+    p = command("check", "check hand-derived partial derivatives against the engine", commands.run_check)
+    p.add_argument("expression", help="the function, e.g. 'log(1+exp(x))', or - for standard input")
+    p.add_argument("--d", dest="hand", action="append", metavar="NAME=FORMULA",
+                   help="your ∂f/∂NAME, e.g. --d x='sigmoid(x)' (repeat for several inputs)")  # fmt: skip
+    p.add_argument("--at", action="append", nargs="+", metavar="NAME=VALUE",
+                   help="a point to check at, e.g. --at x=0.3 y=1 (repeat for several points)")  # fmt: skip
+    p.add_argument("--samples", type=_count, default=20, help="random points to check at as well (default 20)")
+    p.add_argument("--seed", type=int, help="seed of the random points (default: a fresh one, printed)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = command("draw", "draw an expression's graph after the backward pass", commands.run_draw)
+    p.add_argument("expression", help="e.g. 'tanh(w*x+b)', or - to read it from standard input")
+    p.add_argument("values", nargs="*", metavar="NAME=VALUE", help="the inputs, e.g. w=0.5 x=2 b=-1")
+    p.add_argument("-o", "--output", metavar="PATH", help="the picture: .svg, .png, .pdf, or .dot for DOT source")
+    p.add_argument("--local", action="store_true", help="write the local derivative on every edge")
+    film = p.add_mutually_exclusive_group()
+    film.add_argument("--frames", metavar="DIR", help="one PNG per backward step in DIR")
+    film.add_argument("--gif", metavar="PATH", help="the backward pass as an animated GIF")
+
+    p = command("examples", "replay the documents' worked examples beside their printed numbers",
+                commands.run_examples)  # fmt: skip
+    p.add_argument("--out", metavar="DIR", help="also draw each example's graph into DIR")
+    p.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="with --out (default png)")
+
+    if with_plugins:
+        _load_plugins(sub)
+    return parser
+
+
+def _count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {n}")
+    return n
+
+
+def _load_plugins(sub) -> None:
+    """Add each plug-in's subcommand; one that fails is listed as broken, and runs as an error."""
+    try:
+        found = list(entry_points(group=PLUGIN_GROUP))
+    except Exception:  # noqa: BLE001 - broken package metadata must not break the built-in commands
+        return
+    for ep in found:
+        if ep.name in BUILTIN:
+            continue
+        try:
+            ep.load()(sub)
+        except (Exception, SystemExit) as err:  # noqa: BLE001 - a plug-in's failure stays the plug-in's
+            problem = f"the plug-in command {ep.name!r} ({ep.value}) could not be loaded: {type(err).__name__}: {err}"
+            try:
+                p = sub.add_parser(ep.name, help="(plug-in failed to load; run it to see why)", add_help=False)
+            except Exception:  # noqa: BLE001, S112 - it got as far as adding itself: leave that one
+                continue
+            p.set_defaults(run=lambda args, problem=problem: _broken(problem))
+
+
+def _broken(problem: str) -> int:
+    print(f"autodiff: error: {problem}", file=sys.stderr)
     return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; the exit code (0 ok, 1 a check failed, 2 bad input)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(with_plugins=first not in BUILTIN)  # plug-ins load only when they may be needed
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if not hasattr(args, "run"):
+        return _broken(f"the command {args.command!r} set no function to run")
+    try:
+        return args.run(args)
+    except BrokenPipeError:  # e.g. `autodiff examples | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except ExpressionError as err:
+        _error(args.command, str(err), err)
+    except (ValueError, ArithmeticError, OSError) as err:
+        _error(args.command, _describe(err))
+    except RuntimeError as err:
+        from .draw import GraphvizMissingError  # imported only here: `autodiff grad` stays light
+
+        if not isinstance(err, GraphvizMissingError):
+            raise
+        _error(args.command, str(err))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 2
+
+
+def _describe(err: BaseException) -> str:
+    if isinstance(err, OSError) and err.filename is not None:
+        return f"cannot write or read {err.filename}: {err.strerror or err}"
+    return str(err)
+
+
+def _error(command: str, message: str, err: ExpressionError | None = None) -> None:
+    """``autodiff grad: error: ...``, and under it the expression with a caret at the column."""
+    print(f"autodiff {command}: error: {message}", file=sys.stderr)
+    if err is not None and err.column is not None and err.text:
+        start = max(0, err.column - 40)
+        excerpt = err.text[start : err.column + 40]
+        excerpt = "".join(c if " " <= c <= "~" else "?" for c in excerpt)  # printable whatever the terminal
+        prefix = "..." if start else ""
+        print(f"  {prefix}{excerpt}{'...' if err.column + 40 < len(err.text) else ''}", file=sys.stderr)
+        print("  " + " " * (len(prefix) + err.column - 1 - start) + "^", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ class Example:
     title: str
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    root: Value | None = field(default=None, repr=False)  # the example's graph, after backward()
 
     def add(self, quantity: str, engine: float, exact=None, printed=None) -> None:
         self.rows.append(Row(quantity, engine, exact, printed))
@@ -80,6 +81,14 @@ def _leaves(inputs: dict) -> dict[str, Value]:
     return {name: Value(x, label=name) for name, x in inputs.items()}
 
 
+def _named(values: dict[str, Value]) -> dict[str, Value]:
+    """Label each computed node by its name in the example (drawings then say q, f, ...)."""
+    for name, node in values.items():
+        if node.label is None:
+            node.label = name
+    return values
+
+
 def _compare(ex: Example, ref: dict, values: dict[str, Value]) -> None:
     printed = ref.get("printed", {})
     for name, exact in ref["expected_forward"].items():
@@ -95,7 +104,7 @@ def add_mul() -> Example:
     v["q"] = v["x"] + v["y"]
     v["f"] = v["q"] * v["z"]
     v["f"].backward()
-    ex = Example("add_mul", "q = x + y, f = q × z   (seed 001 §三)")
+    ex = Example("add_mul", "q = x + y, f = q × z   (seed 001 §三)", root=_named(v)["f"])
     _compare(ex, ref, v)
     ex.notes.append("add distributes the upstream gradient (∂f/∂x = ∂f/∂y = ∂f/∂q); multiply swaps its inputs.")
     return ex
@@ -112,7 +121,8 @@ def sigmoid_gate(fused: bool = True) -> Example:
         v["f"] = 1.0 / ((-v["dot"]).exp() + 1.0)
     v["f"].backward()
     how = "one σ node" if fused else "primitive gates ×, +, −, exp, +1, 1/x"
-    ex = Example("sigmoid_gate" + ("" if fused else "_staged"), f"f = σ(w0·x0 + w1·x1 + w2), {how}   (seed 001 §三)")
+    title = f"f = σ(w0·x0 + w1·x1 + w2), {how}   (seed 001 §三)"
+    ex = Example("sigmoid_gate" + ("" if fused else "_staged"), title, root=_named(v)["f"])
     _compare(ex, ref, v)
     return ex
 
@@ -125,7 +135,8 @@ def pytorch_mean() -> Example:
     zs = [(x + 2) * (x + 2) * 3 for x in xs]
     v["out"] = F.sum(zs) / len(zs)
     v["out"].backward()
-    ex = Example("pytorch_mean", "y = x + 2, z = 3y², out = mean(z) on four scalars   (seed 003)")
+    title = "y = x + 2, z = 3y², out = mean(z) on four scalars   (seed 003)"
+    ex = Example("pytorch_mean", title, root=_named(v)["out"])
     _compare(ex, ref, v)
     ex.notes.append("d(out)/dxᵢ = (3/2)(xᵢ + 2) = 4.5, as the document derives.")
     return ex
@@ -137,7 +148,7 @@ def seed002() -> Example:
     v = _leaves(ref["inputs"])
     v["out"] = (v["a"] + v["b"]) * v["c"]
     v["out"].backward()
-    ex = Example("seed002", "(a + b) × c   (seed 002)")
+    ex = Example("seed002", "(a + b) × c   (seed 002)", root=_named(v)["out"])
     _compare(ex, ref, v)
     return ex
 
@@ -153,19 +164,23 @@ def three_layer_network(w25: float) -> Example:
     p, fwd, grads = ref["params"], ref["expected_forward"], ref["expected_grads"]
     x, y = ref["inputs"]["x"], ref["inputs"]["y"]
 
-    def layer(W, b, inputs):
-        ws = [[Value(w) for w in row] for row in W]
+    def layer(n, first, W, b, inputs):  # layer n, its neurons numbered from `first` as in the document
+        ws = [[Value(w, label=f"w({n}){i + 1},{j + 1}") for j, w in enumerate(row)] for i, row in enumerate(W)]
         zs = [F.dot(row, inputs) + bj for row, bj in zip(ws, b)]
-        return ws, zs, [z.sigmoid() for z in zs]
+        fs = [z.sigmoid() for z in zs]
+        for k, (z, f) in enumerate(zip(zs, fs), first):
+            z.label, f.label = f"z{k}", f"f{k}"
+        return ws, zs, fs
 
-    W1, z1, f1 = layer(p["W1"], p["b1"], x)
-    _, z2, f2 = layer(p["W2"], p["b2"], f1)
-    _, z3, f3 = layer(p["W3"], p["b3"], f2)
+    W1, z1, f1 = layer(1, 1, p["W1"], p["b1"], x)
+    _, z2, f2 = layer(2, 4, p["W2"], p["b2"], f1)
+    _, z3, f3 = layer(3, 6, p["W3"], p["b3"], f2)
     loss = 0.5 * (y - f3[0]) ** 2
+    loss.label = "L"
     loss.backward()
 
     reading = "w(2,5) = 2, the W(2) matrix as printed" if w25 == 2 else "w(2,5) = 3, as its z5 arithmetic used"
-    ex = Example(f"three_layer_w25_{w25:g}", f"2-3-2-1 sigmoid network, {reading}   (seed 001 §四)")
+    ex = Example(f"three_layer_w25_{w25:g}", f"2-3-2-1 sigmoid network, {reading}   (seed 001 §四)", root=loss)
     printed_z = {"z1": 5.0, "z2": 9.0, "z3": 10.0}
     for i in range(3):
         ex.add(f"z{i + 1}", z1[i].data, fwd["z1"][i], printed_z[f"z{i + 1}"])
