@@ -244,7 +244,10 @@ def _given_points(at, names: tuple[str, ...]) -> list[dict[str, float]]:
         missing = [n for n in names if n not in p]
         extra = [n for n in p if n not in names]
         if missing or extra:
-            what = f"no value for {', '.join(missing)}" if missing else f"{', '.join(extra)} is not an input"
+            what = "; ".join(
+                ([f"no value for {', '.join(missing)}"] if missing else [])
+                + ([f"{', '.join(extra)} is not an input"] if extra else [])
+            )
             raise ValueError(f"at={dict(p)!r}: {what} (inputs of f: {', '.join(names)})")
         out.append({n: Value(p[n]).data for n in names})
     return out
