@@ -55,13 +55,25 @@ def _targets(ts, n: int, what: str = "targets") -> list[float]:
     return out
 
 
+def _flatten(xs):
+    """Rows of numbers/Values → one flat list (other inputs unchanged)."""
+    if isinstance(xs, (Value, Real)):
+        return xs
+    xs = list(xs)
+    if xs and all(isinstance(row, (list, tuple)) for row in xs):
+        return [v for row in xs for v in row]
+    return xs
+
+
 def _mean(terms: list[Value]) -> Value:
     return autodiff.sum(terms) * (1.0 / len(terms))
 
 
 # ---- regression -------------------------------------------------------------------------------
 def mse(pred, target) -> Value:
-    """Mean squared error  (1/n) Σᵢ (ŷᵢ − yᵢ)²;  ∂/∂ŷᵢ = 2(ŷᵢ − yᵢ)/n."""
+    """Mean squared error  (1/n) Σᵢ (ŷᵢ − yᵢ)²;  ∂/∂ŷᵢ = 2(ŷᵢ − yᵢ)/n.  A batch of several outputs
+    per sample (a list of rows, and target rows to match) is averaged over every entry, as PyTorch."""
+    pred, target = _flatten(pred), _flatten(target)
     p = _values(pred, "pred")
     t = _targets(target, len(p))
     return _mean([(pi - ti) ** 2 for pi, ti in zip(p, t)])
@@ -180,8 +192,9 @@ def cross_entropy(logits, target) -> Value:
     One sample: ``cross_entropy([z0, z1, ...], t)``. A batch: a list of logit lists and a list of
     indices; the loss is then the mean over the samples (PyTorch's default).
     """
-    batch = _is_batch(logits)
-    if not batch:
+    if not isinstance(logits, (Value, Real)):
+        logits = list(logits)  # a generator is read once
+    if not _is_batch(logits):
         z = _logits(logits)
         return _logsumexp(z) - z[_check_index(target, len(z), "cross_entropy")]
     rows = list(logits)

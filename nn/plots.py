@@ -8,14 +8,18 @@ Each function draws on ``ax`` (a new figure when None) and returns the Axes; sav
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import autodiff
 from autodiff import Value
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
 CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
 
 
-def _axes(ax, figsize=(5.5, 4.0)):
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (5.5, 4.0)) -> Axes:
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -25,13 +29,13 @@ def _axes(ax, figsize=(5.5, 4.0)):
 
 def plot_loss(
     history: Sequence[float],
-    ax=None,
+    ax: Axes | None = None,
     *,
     label: str | None = None,
     logy: bool = False,
     title: str = "training loss",
     xlabel: str = "step",
-):
+) -> Axes:
     """The loss after each step (``fit``'s history) as a line; several calls on one ``ax`` compare runs."""
     if len(history) == 0:
         raise ValueError("plot_loss: the history is empty")
@@ -60,13 +64,13 @@ def plot_decision_boundary(
     model: Callable,
     X: Sequence[Sequence[float]],
     y: Sequence,
-    ax=None,
+    ax: Axes | None = None,
     *,
     resolution: int = 60,
     threshold: float | None = None,
     padding: float = 0.5,
     title: str = "decision boundary",
-):
+) -> Axes:
     """The regions a 2-D classifier assigns to each class, with the data on top.
 
     A model with one output is read as a score (the second class, e.g. label 1 of labels 0/1 or ±1,

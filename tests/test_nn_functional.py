@@ -236,3 +236,11 @@ def test_bce_at_exact_probabilities_with_the_matching_label_is_fine():
     p = [Value(1.0), Value(0.0)]
     loss = F.binary_cross_entropy(p, [1.0, 0.0])
     assert loss.data == 0.0
+
+
+def test_mse_of_a_batch_of_rows_averages_every_entry_and_logits_may_be_a_generator():
+    rows = [[Value(1.0), Value(2.0)], [Value(0.0), Value(-1.0)]]
+    loss = F.mse(rows, [[0.0, 2.0], [1.0, 1.0]])
+    assert loss.data == (1.0 + 0.0 + 1.0 + 4.0) / 4
+    z = [0.5, -0.5, 2.0]
+    assert F.cross_entropy((v for v in z), 2).data == F.cross_entropy(z, 2).data
