@@ -128,9 +128,10 @@ class Builder:
         sym = symbol(v.op)
         attrs = {
             "label": html.escape(sym),
-            "shape": "circle",
+            "shape": "circle" if len(sym) == 1 else "ellipse",  # a circle round "tanh" would be huge
             "width": "0.3",
-            "margin": "0.02",
+            "height": "0.3",
+            "margin": "0.02,0.01",
             "fontsize": "22" if sym == "·" else "12",  # a centred dot (dot product) needs to be big to show
             "style": "filled",
             "fillcolor": "#fffbe6" if not current else "#e9dcf5",
@@ -151,7 +152,11 @@ class Builder:
                     continue
                 seen_boxes.add(src)
             elif o.show_local:
-                attrs["label"] = f"∂{child}/∂{self.names[p]} = {fmt(local, o.digits)}"
+                number, parent = fmt(local, o.digits), self.names[p]
+                full = f"∂{child}/∂{parent} = {number}"
+                # long names ("w0*x0+w1*x1") would make the label unreadable: then the number alone
+                attrs["label"] = full if _short(child) and _short(parent) else number
+                attrs["tooltip"] = full
                 attrs["fontcolor"] = "#5a3d7a"
             if current:
                 attrs.update(color=HIGHLIGHT, penwidth="2.2")
@@ -269,3 +274,8 @@ class Builder:
                     fill(c, child)
 
         fill(g, ())
+
+
+def _short(name: str) -> bool:
+    """A name that reads well inside ∂a/∂b: a short identifier such as x, q, w0, v12."""
+    return len(name) <= 6 and name.replace("_", "a").replace(".", "a").isalnum()

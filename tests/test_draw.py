@@ -124,6 +124,11 @@ def test_show_local_writes_the_local_derivative_on_each_edge():
     assert labels[(n[f] + "_op", n[f])] is None
     plain = parse_dot(autodiff.draw(f).source)[1]
     assert all("label" not in a for _, _, a in plain)
+    long = x * y
+    long.label = "x*y term"  # a long name: the wire shows the number, the tooltip the whole ∂ form
+    _, edges, _ = parse_dot(autodiff.draw(long, show_local=True).source)
+    into = {s: a for s, d, a in edges if d == "n2_op"}
+    assert into["n0"]["label"] == "5" and into["n0"]["tooltip"] == "∂x*y term/∂x = 5"
 
 
 def test_unlabelled_nodes_get_names_and_constants_are_drawn():
