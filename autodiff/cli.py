@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from importlib.metadata import entry_points
 
@@ -27,8 +28,7 @@ BUILTIN = ("grad", "check", "draw", "examples")
 LANGUAGE = (
     "Expressions: numbers, names, + - * / **, unary minus, parentheses, the functions "
     f"{', '.join(FUNCTIONS)} and the constants {' and '.join(CONSTANTS)}. Use - to read the expression "
-    "from standard input; start an expression that begins with a minus sign with a space (' -x*y') or put "
-    "-- before it."
+    "from standard input."
 )
 
 
@@ -113,6 +113,16 @@ def _load_plugins(sub) -> None:
             p.set_defaults(run=lambda args, problem=problem: _broken(problem))
 
 
+def _leading_minus_expression(argv: list[str]) -> bool:
+    """Is the expression of grad/check/draw (right after the command) one that starts with a minus?"""
+    if len(argv) < 2 or argv[0] not in ("grad", "check", "draw"):
+        return False
+    word = argv[1]
+    if len(word) < 2 or word[0] != "-" or word[:2] in ("-h", "-o"):
+        return False
+    return re.fullmatch(r"--([A-Za-z][\w-]*(=.*)?)?", word) is None  # not "--", "--json", "--at=..."
+
+
 def _broken(problem: str) -> int:
     print(f"autodiff: error: {problem}", file=sys.stderr)
     return 2
@@ -123,7 +133,16 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     first = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser(with_plugins=first not in BUILTIN)  # plug-ins load only when they may be needed
-    args = parser.parse_args(argv)
+    leading_minus = _leading_minus_expression(argv)
+    if leading_minus:  # "-x*y" would look like an option to argparse; with a space in it, it does not
+        argv[1] = " " + argv[1]
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "values", None) is not None and all("=" in a and a[0] != "-" for a in extra):
+        args.values += extra  # NAME=VALUE after an option ("grad EXPR --json x=1"): argparse leaves those
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if leading_minus:
+        args.expression = args.expression[1:]
     if args.command is None:
         parser.print_help()
         return 0

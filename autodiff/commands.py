@@ -70,11 +70,11 @@ def build(expr: Expression, values: dict[str, float]) -> tuple[Value, dict[str, 
     if missing:
         given = ", ".join(values) or "none"
         raise UsageError(f"no value for {', '.join(missing)} (give it as NAME=VALUE; the values given: {given})")
-    unused = [n for n in values if n not in expr.names]
-    if unused:
-        print(f"note: {', '.join(unused)} does not appear in the expression (its gradient is 0)", file=sys.stderr)
     leaves = {n: Value(v, label=n) for n, v in values.items()}
     out = expr.evaluate(leaves)
+    unused = [n for n in values if n not in expr.names]
+    if unused:
+        print(f"note: not in the expression, so their gradient is 0: {', '.join(unused)}", file=sys.stderr)
     if out.label is None:
         out.label = "f" if "f" not in values else "out"
     return out, leaves

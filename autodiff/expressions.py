@@ -156,6 +156,9 @@ def _check_characters(text: str) -> None:
         raise ExpressionError(f"expression too long: {len(text):,} characters (the limit is {MAX_LENGTH:,})")
     bad = _UNWANTED_CHAR.search(text)
     if bad is None:
+        if "#" in text:  # Python would drop the rest of the line silently
+            col = text.index("#") + 1
+            raise ExpressionError(f"unsupported syntax at column {col}: '#' (comments)", col, text)
         return
     ch, col = bad.group(), bad.start() + 1
     code = f"U+{ord(ch):04X}"
