@@ -10,7 +10,7 @@ stack, without recursion, with the engine's own operations. Every rejection is a
 
 Limits, checked on the raw text before Python's parser sees it: length, non-ASCII look-alikes and
 control characters, bracket nesting. A flat sum of many terms (``x + x + ... + x``) is split at its
-top-level ``+``/``−`` and parsed term by term, so it works however long it is (within the length
+top-level ``+``/``−`` and parsed in chunks of terms, so it works however long it is (within the length
 limit). Numbers are floats: ``9**9**9`` is an overflow message, never a huge integer.
 """
 
@@ -20,15 +20,20 @@ import ast
 import keyword
 import math
 import operator
-import re
-import unicodedata
 from collections.abc import Mapping
 
 from . import functions as F
 from .engine import Value
+from .expression_text import (
+    MAX_DEPTH,
+    MAX_LENGTH,
+    SPACES,
+    EvaluationError,
+    ExpressionError,
+    check_characters,
+    top_level_terms,
+)
 
-MAX_LENGTH = 1_000_000  # characters
-MAX_DEPTH = 100  # nested brackets (Python's own parser stops at 200)
 CHUNK_TERMS = 500  # a sum with more top-level terms than this is parsed this many terms at a time
 
 FUNCTIONS: dict[str, int] = {  # name -> number of arguments
@@ -37,7 +42,6 @@ FUNCTIONS: dict[str, int] = {  # name -> number of arguments
     "min": 2,
 }
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
-
 _BINARY = {
     ast.Add: ("+", operator.add),
     ast.Sub: ("-", operator.sub),
@@ -63,23 +67,6 @@ _SYNTAX_NAMES = {
 # Instructions (postfix): (NUM, value, col) (VAR, name, col) (NEG, None, col)
 # (BIN, (symbol, function), col) (CALL, (name, n_args), col)
 NUM, VAR, NEG, BIN, CALL = range(5)
-
-_UNWANTED_CHAR = re.compile(r"[^\t\n\r\x20-\x7e]")
-_SPLITTABLE = re.compile(r"[A-Za-z0-9_.+\-*/(), ]*")  # texts made only of these may be split into terms
-_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")
-
-
-class ExpressionError(ValueError):
-    """A formula the language does not accept, or cannot evaluate; ``column`` is 1-based (or None)."""
-
-    def __init__(self, message: str, column: int | None = None, text: str | None = None) -> None:
-        super().__init__(message)
-        self.column = column
-        self.text = text
-
-
-class EvaluationError(ExpressionError):
-    """A well-formed formula whose evaluation failed (log of a negative number, x/0, overflow)."""
 
 
 class Expression:
@@ -124,11 +111,11 @@ def parse(text: str) -> Expression:
     """Read a formula of the language into an ``Expression``; ``ExpressionError`` if it is not one."""
     if not isinstance(text, str):
         raise TypeError(f"an expression must be a str, got {type(text).__name__}")
-    _check_characters(text)
-    text = text.translate(_SPACES)  # tabs and newlines become spaces: columns stay as they were
+    check_characters(text)
+    text = text.translate(SPACES)  # tabs and newlines become spaces: columns stay as they were
     if not text.strip():
         raise ExpressionError("empty expression", None, text)
-    terms = _top_level_terms(text)
+    terms = top_level_terms(text)
     program: list[tuple] = []
     if terms is None or len(terms) <= CHUNK_TERMS:
         _compile(text, 0, text, program)
@@ -146,85 +133,6 @@ def parse(text: str) -> Expression:
             program += chunk[1:]
     names = tuple(sorted({arg for kind, arg, _ in program if kind == VAR}))
     return Expression(text, program, names)
-
-
-_SPACES = str.maketrans("\t\n\r", "   ")
-
-
-def _check_characters(text: str) -> None:
-    if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"expression too long: {len(text):,} characters (the limit is {MAX_LENGTH:,})")
-    bad = _UNWANTED_CHAR.search(text)
-    if bad is None:
-        if "#" in text:  # Python would drop the rest of the line silently
-            col = text.index("#") + 1
-            raise ExpressionError(f"unsupported syntax at column {col}: '#' (comments)", col, text)
-        return
-    ch, col = bad.group(), bad.start() + 1
-    code = f"U+{ord(ch):04X}"
-    if ord(ch) < 0x20 or ord(ch) == 0x7F:
-        raise ExpressionError(f"control character {code} at column {col}", col, text)
-    name = unicodedata.name(ch, "unnamed character")
-    raise ExpressionError(
-        f"non-ASCII character at column {col}: {code} {name} (write formulas in plain ASCII)", col, text
-    )
-
-
-def _top_level_terms(text: str) -> list[tuple[int | None, int, int]] | None:
-    """Check bracket nesting; return the sum's top-level terms as (operator index or None, start, end)
-    when the text is made only of characters of the language (None otherwise: no splitting)."""
-    splittable = _SPLITTABLE.fullmatch(text) is not None
-    depth = 0
-    terms: list[tuple[int | None, int, int]] = []
-    op, start = None, 0
-    opened: list[int] = []
-    for m in re.finditer(r"[-+()\[\]{}]", text):
-        c, i = m.group(), m.start()
-        if c in "([{":
-            depth += 1
-            if splittable:
-                opened.append(i)
-            if depth > MAX_DEPTH:
-                raise ExpressionError(f"nesting too deep at column {i + 1}: more than {MAX_DEPTH} open brackets", i + 1)
-        elif c in ")]}":
-            depth -= 1
-            if splittable:
-                if depth < 0:
-                    raise ExpressionError(f"unmatched ')' at column {i + 1}", i + 1, text)
-                opened.pop()
-        elif splittable and depth == 0 and _is_binary(text, i):
-            terms.append((op, start, i))
-            op, start = i, i + 1
-    if splittable and opened:
-        raise ExpressionError(f"unclosed '(' at column {opened[-1] + 1}", opened[-1] + 1, text)
-    if not splittable:
-        return None
-    terms.append((op, start, len(text)))
-    for op, start, end in terms:
-        if not text[start:end].strip():
-            where = op + 1 if op is not None else end + 1
-            raise ExpressionError(f"missing operand at column {where}: nothing after {text[op]!r}", where, text)
-    return terms
-
-
-def _is_binary(text: str, i: int) -> bool:
-    """Is the + or − at ``i`` a binary operator (not a sign, not an exponent's sign as in 1e-5)?"""
-    j = i - 1
-    while j >= 0 and text[j] == " ":
-        j -= 1
-    if j < 0:
-        return False
-    if text[j] == ")":
-        return True
-    if text[j] not in _WORD_CHARS:
-        return False  # after an operator, "(" or ",": a sign
-    k = j
-    while k > 0 and text[k - 1] in _WORD_CHARS:
-        k -= 1
-    word = text[k : j + 1]
-    if word[0].isdigit() or word[0] == ".":  # a number: 1e-5 keeps its sign, unless hexadecimal
-        return not (j == i - 1 and word[-1] in "eE" and not word.lower().startswith("0x"))
-    return not keyword.iskeyword(word)  # "else -x", "not -x": a sign
 
 
 def _compile(piece: str, start: int, text: str, program: list[tuple]) -> None:
@@ -414,4 +322,13 @@ def _run(program: list[tuple], leaves: dict[str, Value], text: str) -> Value | f
     return stack[0]
 
 
-__all__ = ["CONSTANTS", "FUNCTIONS", "EvaluationError", "Expression", "ExpressionError", "parse"]
+__all__ = [
+    "CONSTANTS",
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "EvaluationError",
+    "Expression",
+    "ExpressionError",
+    "parse",
+]

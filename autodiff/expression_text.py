@@ -1,0 +1,111 @@
+"""The expression language's checks on the raw text, made before Python's parser sees it: the
+length limit, non-ASCII look-alikes and control characters, comments, bracket nesting, and the
+split of a long sum into its top-level terms (whose left-deep tree Python's parser cannot build).
+Also the language's error type."""
+
+from __future__ import annotations
+
+import keyword
+import re
+import unicodedata
+
+MAX_LENGTH = 1_000_000  # characters
+MAX_DEPTH = 100  # nested brackets (Python's own parser stops at 200)
+
+_UNWANTED_CHAR = re.compile(r"[^\t\n\r\x20-\x7e]")
+_SPLITTABLE = re.compile(r"[A-Za-z0-9_.+\-*/(), ]*")  # texts made only of these may be split into terms
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")
+
+
+class ExpressionError(ValueError):
+    """A formula the language does not accept, or cannot evaluate; ``column`` is 1-based (or None)."""
+
+    def __init__(self, message: str, column: int | None = None, text: str | None = None) -> None:
+        super().__init__(message)
+        self.column = column
+        self.text = text
+
+
+class EvaluationError(ExpressionError):
+    """A well-formed formula whose evaluation failed (log of a negative number, x/0, overflow)."""
+
+
+SPACES = str.maketrans("\t\n\r", "   ")  # tabs and newlines read as spaces: the columns stay as they were
+
+
+def check_characters(text: str) -> None:
+    """Refuse over-long text, non-ASCII characters (look-alikes such as ｘ or ×), control characters
+    (NUL ...) and comments, naming the column."""
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"expression too long: {len(text):,} characters (the limit is {MAX_LENGTH:,})")
+    bad = _UNWANTED_CHAR.search(text)
+    if bad is None:
+        if "#" in text:  # Python would drop the rest of the line silently
+            col = text.index("#") + 1
+            raise ExpressionError(f"unsupported syntax at column {col}: '#' (comments)", col, text)
+        return
+    ch, col = bad.group(), bad.start() + 1
+    code = f"U+{ord(ch):04X}"
+    if ord(ch) < 0x20 or ord(ch) == 0x7F:
+        raise ExpressionError(f"control character {code} at column {col}", col, text)
+    name = unicodedata.name(ch, "unnamed character")
+    raise ExpressionError(
+        f"non-ASCII character at column {col}: {code} {name} (write formulas in plain ASCII)", col, text
+    )
+
+
+def top_level_terms(text: str) -> list[tuple[int | None, int, int]] | None:
+    """Check bracket nesting; return the sum's top-level terms as (operator index or None, start, end)
+    when the text is made only of characters of the language (None otherwise: no splitting)."""
+    splittable = _SPLITTABLE.fullmatch(text) is not None
+    depth = 0
+    terms: list[tuple[int | None, int, int]] = []
+    op, start = None, 0
+    opened: list[int] = []
+    for m in re.finditer(r"[-+()\[\]{}]", text):
+        c, i = m.group(), m.start()
+        if c in "([{":
+            depth += 1
+            if splittable:
+                opened.append(i)
+            if depth > MAX_DEPTH:
+                raise ExpressionError(f"nesting too deep at column {i + 1}: more than {MAX_DEPTH} open brackets", i + 1)
+        elif c in ")]}":
+            depth -= 1
+            if splittable:
+                if depth < 0:
+                    raise ExpressionError(f"unmatched ')' at column {i + 1}", i + 1, text)
+                opened.pop()
+        elif splittable and depth == 0 and _is_binary(text, i):
+            terms.append((op, start, i))
+            op, start = i, i + 1
+    if splittable and opened:
+        raise ExpressionError(f"unclosed '(' at column {opened[-1] + 1}", opened[-1] + 1, text)
+    if not splittable:
+        return None
+    terms.append((op, start, len(text)))
+    for op, start, end in terms:
+        if not text[start:end].strip():
+            where = op + 1 if op is not None else end + 1
+            raise ExpressionError(f"missing operand at column {where}: nothing after {text[op]!r}", where, text)
+    return terms
+
+
+def _is_binary(text: str, i: int) -> bool:
+    """Is the + or − at ``i`` a binary operator (not a sign, not an exponent's sign as in 1e-5)?"""
+    j = i - 1
+    while j >= 0 and text[j] == " ":
+        j -= 1
+    if j < 0:
+        return False
+    if text[j] == ")":
+        return True
+    if text[j] not in _WORD_CHARS:
+        return False  # after an operator, "(" or ",": a sign
+    k = j
+    while k > 0 and text[k - 1] in _WORD_CHARS:
+        k -= 1
+    word = text[k : j + 1]
+    if word[0].isdigit() or word[0] == ".":  # a number: 1e-5 keeps its sign, unless hexadecimal
+        return not (j == i - 1 and word[-1] in "eE" and not word.lower().startswith("0x"))
+    return not keyword.iskeyword(word)  # "else -x", "not -x": a sign
