@@ -10,6 +10,10 @@ it is negative, stronger where |grad| is larger. ``show_local=True`` writes the 
 Nodes made inside ``with autodiff.scope(name):`` are drawn inside a labelled cluster (nested
 scopes nest); ``collapse=`` turns whole clusters into single boxes for big networks. Graphs over
 ``max_nodes`` are refused before any layout work. ``render`` writes SVG, PNG, PDF or DOT files.
+
+DOT ids, for anyone reading the source: Values are ``n0, n1, ...`` in ``topological_order(root)``,
+a Value's gate ``n<i>_op``, its plain-number operand ``n<i>_c``, collapsed scopes ``box<k>``; each
+Value's ``tooltip`` holds its exact data and grad.
 """
 
 from __future__ import annotations

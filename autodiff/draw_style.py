@@ -22,7 +22,10 @@ def fill_colour(g: float, scale: float) -> str:
     (square-root scale, so that small gradients still show)."""
     if not g or not scale or math.isnan(g):
         return NEUTRAL
-    t = min(abs(g) / scale, 1.0) ** 0.5
+    if math.isinf(scale):  # an infinite gradient (sqrt at 0) takes the full colour, finite ones none
+        t = 1.0 if math.isinf(g) else 0.0
+    else:
+        t = min(abs(g) / scale, 1.0) ** 0.5
     return mix(POSITIVE if g > 0 else NEGATIVE, 0.12 + 0.5 * t)
 
 

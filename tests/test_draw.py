@@ -168,6 +168,17 @@ def test_forward_only_digits_colours_highlight_and_legend():
     assert "= 0.7311" in visible_text(parse_dot(autodiff.draw(s).source)[0]["n1"]["label"])
 
 
+def test_infinite_and_nan_gradients_are_drawn():
+    x = Value(0.0, label="x")
+    y = x.sqrt()  # d√x/dx = +inf at 0, as PyTorch
+    y.backward()
+    nodes = parse_dot(autodiff.draw(y).source)[0]
+    assert visible_text(nodes["n0"]["label"]) == "x = 0 grad ∞" and nodes["n0"]["fillcolor"] != NEUTRAL
+    z = y * 0.0
+    z.backward()  # 0 × inf = nan reaches x
+    assert visible_text(parse_dot(autodiff.draw(z).source)[0]["n0"]["label"]) == "x = 0 grad nan"
+
+
 def test_bad_options_get_clear_errors():
     _, (*_, f) = add_mul()
     with pytest.raises(TypeError, match="draw needs a Value"):
