@@ -49,7 +49,7 @@ def legend(o) -> str:
     if o.show_grad and o.color:
         lines.append(f'<TR><TD BGCOLOR="{pos}">grad &gt; 0</TD><TD BGCOLOR="{neg}">grad &lt; 0</TD></TR>')
         lines.append(f'<TR><TD BGCOLOR="{weak_pos}">small</TD><TD BGCOLOR="{weak_neg}">small</TD></TR>')
-    lines.append('<TR><TD ALIGN="LEFT" COLSPAN="2">circle: operation (gate); dashed box: plain number</TD></TR>')
+    lines.append('<TR><TD ALIGN="LEFT" COLSPAN="2">circle or oval: operation (gate); dashed box: plain number</TD></TR>')
     if o.show_local:
         lines.append('<TR><TD ALIGN="LEFT" COLSPAN="2">edge: local derivative ∂child/∂parent</TD></TR>')
     lines.append('<TR><TD ALIGN="LEFT" COLSPAN="2">double border: the output</TD></TR>')
