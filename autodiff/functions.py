@@ -4,12 +4,15 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Sequence
+from operator import mul
 
 from .engine import Value, _binary, _node, _number
 from .rules import RULES
 
 _MAX, _MIN = RULES["max"], RULES["min"]
+_ONLY_VALUES, _ONLY_FLOATS = {Value}, {float}
 
 
 def sum(values: Iterable[Value | float]) -> Value:
@@ -26,29 +29,48 @@ def sum(values: Iterable[Value | float]) -> Value:
     return _node(total, "sum", None, None, tuple(parents), (1.0,) * len(parents))
 
 
-def dot(ws: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
-    """Σ wᵢxᵢ as one node;  ∂/∂wᵢ = xᵢ and ∂/∂xᵢ = wᵢ (for the entries that are Values)."""
+def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | float | None = None) -> Value:
+    """Σ wᵢxᵢ (+ bias) as one node;  ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂bias = 1 (for the entries that are
+    Values). Parents are recorded grouped: the Values among ``ws``, then ``bias``, then those among
+    ``xs`` (a neuron reads w₀…wₙ, b, x₀…xₙ). With each local derivative the node also keeps its
+    partner, the Value or number it was read from, for higher-order passes."""
+    ws = ws if type(ws) is tuple else tuple(ws)
+    xs = xs if type(xs) is tuple else tuple(xs)
     if len(ws) != len(xs):
         raise ValueError(f"dot needs two sequences of the same length, got {len(ws)} and {len(xs)}")
-    parents: list[Value] = []
-    locals_: list[float] = []
-    partners: list[Value | float] = []  # the local derivative as it was before .data: for higher order
-    total = 0.0
-    for w, x in zip(ws, xs):
-        w_is_value = type(w) is Value or isinstance(w, Value)
-        x_is_value = type(x) is Value or isinstance(x, Value)
-        wd = w.data if w_is_value else (w if type(w) is float else _plain(w, "dot"))
-        xd = x.data if x_is_value else (x if type(x) is float else _plain(x, "dot"))
-        total += wd * xd
-        if w_is_value:
-            parents.append(w)
-            locals_.append(xd)  # ∂(w·x)/∂w = x
-            partners.append(x)
-        if x_is_value:
-            parents.append(x)
-            locals_.append(wd)  # ∂(w·x)/∂x = w
-            partners.append(w)
-    return _node(total, "dot", None, tuple(partners), tuple(parents), tuple(locals_))
+    wd, w_pick = _split(ws)
+    xd, x_pick = _split(xs)
+    total = builtins.sum(map(mul, wd, xd))
+    if w_pick is ALL:
+        parents, locals_, partners = ws, tuple(xd), xs
+    else:
+        parents, locals_, partners = (tuple(seq[i] for i in w_pick) for seq in (ws, xd, xs))
+    if isinstance(bias, Value):
+        total += bias.data
+        parents, locals_, partners = (*parents, bias), (*locals_, 1.0), (*partners, 1.0)
+    elif bias is not None:
+        total += _plain(bias, "dot")
+    if x_pick is ALL:
+        parents, locals_, partners = parents + xs, locals_ + tuple(wd), partners + ws
+    elif x_pick:
+        parents += tuple(xs[i] for i in x_pick)
+        locals_ += tuple(wd[i] for i in x_pick)
+        partners += tuple(ws[i] for i in x_pick)
+    return _node(total, "dot", None, partners, parents, locals_)
+
+
+ALL = None  # _split's answer when every entry is a Value
+
+
+def _split(seq: tuple) -> tuple[list[float], list[int] | None]:
+    """The numbers of ``seq`` and the positions of its Values (``ALL`` when all are Values)."""
+    kinds = set(map(type, seq))
+    if kinds <= _ONLY_VALUES:
+        return [v.data for v in seq], ALL
+    if kinds <= _ONLY_FLOATS:
+        return list(seq), []
+    datas = [v.data if isinstance(v, Value) else _plain(v, "dot") for v in seq]
+    return datas, [i for i, v in enumerate(seq) if isinstance(v, Value)]
 
 
 def max(a: Value | float, b: Value | float) -> Value:

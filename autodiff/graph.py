@@ -26,7 +26,7 @@ def topological_order(root: Value) -> list[Value]:
     seen = {root}
     stack = [root]
     nary_next: dict[Value, int] = {}  # how far through an n-ary node's parents we are
-    push, pop, mark, emit = stack.append, stack.pop, seen.add, order.append
+    push, pop, mark, emit, all_seen = stack.append, stack.pop, seen.add, order.append, seen.issuperset
     while stack:
         v = stack[-1]
         a = v._a
@@ -42,15 +42,17 @@ def topological_order(root: Value) -> list[Value]:
                 continue
         elif v._b is not None:
             parents = v._b
-            i = nary_next.get(v, 0)
-            n = len(parents)
-            while i < n and parents[i] in seen:
-                i += 1
-            if i < n:
-                nary_next[v] = i + 1
-                mark(parents[i])
-                push(parents[i])
-                continue
+            i = nary_next.get(v, -1)
+            if i >= 0 or not all_seen(parents):  # (on a first visit, the common case is checked in C)
+                n = len(parents)
+                i = i if i > 0 else 0
+                while i < n and parents[i] in seen:
+                    i += 1
+                if i < n:
+                    nary_next[v] = i + 1
+                    mark(parents[i])
+                    push(parents[i])
+                    continue
         pop()
         emit(v)
     return order

@@ -93,6 +93,6 @@ def test_rules_evaluate_on_values_for_higher_order():
 def test_dot_records_each_parents_partner_for_higher_order():
     w, x = Value(2.0), Value(3.0)
     d = autodiff.dot([w, x, w], [x, 4.0, 5.0])
-    assert d.parents == (w, x, x, w) and d.local_grads == (3.0, 2.0, 4.0, 5.0)
-    assert d._da == (x, w, 4.0, 5.0)  # each local derivative as the Value (or number) it came from
+    assert d.parents == (w, x, w, x) and d.local_grads == (3.0, 4.0, 5.0, 2.0)  # ws's Values, then xs's
+    assert d._da == (x, 4.0, 5.0, w)  # each local derivative as the Value (or number) it came from
     assert [p.data if isinstance(p, Value) else p for p in d._da] == list(d.local_grads)
