@@ -31,7 +31,7 @@ class GradcheckRow:
         return None if self.numeric is None else _relative(self.analytic, self.numeric)
 
 
-@dataclass
+@dataclass(repr=False)
 class GradcheckReport:
     """Per input: the engine's gradient, the finite difference, their errors, pass or fail."""
 
@@ -62,13 +62,16 @@ class GradcheckReport:
     def _verdict(self) -> str:
         rule = f"|analytic − numeric| ≤ atol + rtol·|numeric|, eps = {self.eps:g}, atol = {self.atol:g}, rtol = {self.rtol:g}"
         if self:
-            return f"✓ all {len(self.rows)} gradients agree with finite differences ({rule})"
+            what = "the gradient agrees" if len(self.rows) == 1 else f"all {len(self.rows)} gradients agree"
+            return f"✓ {what} with finite differences ({rule})"
         names = ", ".join(r.name for r in self.failures)
         return f"✗ {len(self.failures)} of {len(self.rows)} gradients disagree: {names} ({rule})"
 
     def __str__(self) -> str:
         head, rows = self._table()
         return "\n".join([self._title(), tables.text_table(head, rows), self._verdict()])
+
+    __repr__ = __str__  # the table, also at a Python prompt
 
     def _repr_html_(self) -> str:
         head, rows = self._table()
@@ -88,7 +91,7 @@ class FormulaRow:
     note: str = ""
 
 
-@dataclass
+@dataclass(repr=False)
 class FormulaReport:
     """Per input and point: hand vs engine vs finite differences; falsy when any hand value disagrees."""
 
@@ -158,6 +161,8 @@ class FormulaReport:
     def __str__(self) -> str:
         head, rows = self._table()
         return "\n".join([self._title(), tables.text_table(head, rows), *self._summary()])
+
+    __repr__ = __str__
 
     def _repr_html_(self) -> str:
         head, rows = self._table()
