@@ -79,7 +79,7 @@ def backpropagate(root: Value, grad: float, order: list[Value] | None = None) ->
             b = v._b
             if b is not None:
                 b.grad += g * v._db
-        else:
+        elif g:  # an n-ary node (sum, dot) with no upstream adds exactly 0 to each parent: skip it
             parents = v._b
             if parents is not None:
                 for p, local in zip(parents, v._db):

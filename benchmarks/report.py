@@ -11,6 +11,7 @@ from datetime import datetime
 from importlib import metadata
 
 from engines import PEER, Engine
+from w2_mlp import w2_report
 from workloads import NEEDS_BIG_STACK, OPS_PER_STEP, PEER_RECURSION_LIMIT
 
 OURS = "autodiff"
@@ -20,14 +21,15 @@ TARGETS = {"build": 2.5, "build_micrograd": 30.0, "backward": 1.5, "free": 5.0, 
 @dataclass(frozen=True)
 class Sizes:
     w1_steps: int
+    w2_steps: int
     w3_steps: int
     ladder: tuple[int, ...]
     repeat: int
     quick: bool = False
 
 
-FULL = Sizes(w1_steps=40_000, w3_steps=20_000, ladder=(500, 1000, 2000, 10**4, 10**5, 10**6), repeat=5)
-QUICK = Sizes(w1_steps=2_000, w3_steps=2_000, ladder=(500, 1000, 2000, 10**4), repeat=3, quick=True)
+FULL = Sizes(w1_steps=40_000, w2_steps=5, w3_steps=20_000, ladder=(500, 1000, 2000, 10**4, 10**5, 10**6), repeat=5)
+QUICK = Sizes(w1_steps=2_000, w2_steps=2, w3_steps=2_000, ladder=(500, 1000, 2000, 10**4), repeat=3, quick=True)
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Results:
     ladder: dict[str, Ladder] = field(default_factory=dict)
     traced: dict[str, float] = field(default_factory=dict)
     rss: dict[str, float | None] = field(default_factory=dict)
+    w2: dict[str, list[dict[str, float]]] = field(default_factory=dict)  # engine -> one dict per repetition
 
     @property
     def w1_ops(self) -> int:
@@ -63,7 +66,8 @@ class Results:
 
 
 def report(engines: list[Engine], res: Results, skipped: list[str]) -> list[str]:
-    return header(res.sizes) + table(engines, res) + notes(engines, res, skipped) + targets(engines, res)
+    w2 = w2_report(res.w2, res.sizes.w2_steps, PEER, OURS) if res.w2 else []
+    return header(res.sizes) + table(engines, res) + notes(engines, res, skipped) + targets(engines, res) + w2
 
 
 def header(sizes: Sizes) -> list[str]:
@@ -182,8 +186,10 @@ def targets(engines: list[Engine], res: Results) -> list[str]:
         )
     out.append(f"- backward ≥ {TARGETS['backward']}×: {back:.2f}× — {verdict(back >= TARGETS['backward'])}")
     raw = res.ratio(OURS, "free_raw")
-    out.append(f"- free ≥ {TARGETS['free']:.0f}×: {free:.2f}× — {verdict(free >= TARGETS['free'])} (raw, with the "
-               f"whole-heap collection left in: {raw:.2f}×)")
+    out.append(
+        f"- free ≥ {TARGETS['free']:.0f}×: {free:.2f}× — {verdict(free >= TARGETS['free'])} (raw, with the "
+        f"whole-heap collection left in: {raw:.2f}×)"
+    )
     if OURS in res.traced:
         b = res.traced[OURS]
         out.append(f"- bytes/node ≤ {TARGETS['bytes']:.0f}: {b:.0f} — {verdict(b <= TARGETS['bytes'])}")

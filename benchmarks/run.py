@@ -21,6 +21,7 @@ from pathlib import Path
 from engines import PEER, Engine, available_engines
 from report import FULL, QUICK, Ladder, Results, report
 from tqdm import tqdm
+from w2_mlp import w2
 from workloads import backward_depth, empty_collect, rss_bytes_per_op, traced_bytes_per_op, w1
 
 LADDER_BUDGET_S = 60.0  # a rung whose time projected from the previous one exceeds this is skipped
@@ -29,7 +30,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def plan(engines: list[Engine], res: Results) -> list[tuple[str, object]]:
     """Every measurement step, as (label, function), in the order they run: the W1 repetitions
-    (engines interleaved, rotating, plus the empty-heap gc.collect()), then the deepest-chain ladder
+    (engines interleaved, rotating, plus the empty-heap gc.collect()), the W2 repetitions (likewise),
+    then the deepest-chain ladder
     at the default recursion limit, then W3's memory."""
     sizes = res.sizes
     steps: list[tuple[str, object]] = []
@@ -40,6 +42,12 @@ def plan(engines: list[Engine], res: Results) -> list[tuple[str, object]]:
                 (f"W1 {rep}/{sizes.repeat} {e.name}", lambda e=e: res.w1[e.name].append(w1(e, sizes.w1_steps)))
             )
         steps.append((f"W1 {rep}/{sizes.repeat} gc baseline", lambda: res.baseline.append(empty_collect())))
+    for rep in range(1, sizes.repeat + 1):
+        k = rep % len(engines)
+        for e in engines[k:] + engines[:k]:
+            steps.append(
+                (f"W2 {rep}/{sizes.repeat} {e.name}", lambda e=e: res.w2[e.name].append(w2(e.name, sizes.w2_steps)))
+            )
     for e in engines:
         res.ladder[e.name] = Ladder()
         for depth in sizes.ladder:
@@ -101,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     engines, skipped = available_engines(skip=set(args.skip))
     if PEER not in [e.name for e in engines]:
         parser.error(f"{PEER} is the reference of every ratio and cannot be left out")
-    res = Results(sizes=sizes, w1={e.name: [] for e in engines})
+    res = Results(sizes=sizes, w1={e.name: [] for e in engines}, w2={e.name: [] for e in engines})
     for label, step in (bar := tqdm(plan(engines, res), file=sys.stderr, unit="step")):
         bar.set_description(label)
         step()
