@@ -3,7 +3,7 @@ backpropagation. Each ``Value`` records its parents and its local derivative tow
 them; ``backward()`` applies the chain rule, upstream × local, accumulated over all paths."""
 
 from .check import check_formula, gradcheck
-from .draw import GraphTooLargeError, GraphvizMissingError, draw, render
+from .drawing import GraphTooLargeError, GraphvizMissingError, draw, render
 from .engine import Value, is_grad_enabled, no_grad
 from .frames import save_frames, save_gif
 from .functions import dot, max, min, sum

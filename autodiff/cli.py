@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, ArithmeticError, OSError) as err:
         _error(args.command, _describe(err))
     except RuntimeError as err:
-        from .draw import GraphvizMissingError  # imported only here: `autodiff grad` stays light
+        from .drawing import GraphvizMissingError  # imported only here: `autodiff grad` stays light
 
         if not isinstance(err, GraphvizMissingError):
             raise

@@ -103,7 +103,7 @@ def run_grad(args: argparse.Namespace) -> int:
         out.backward()
     drawn = None
     if args.draw:
-        from .draw import render
+        from .drawing import render
 
         drawn = render(out, args.draw, show_local=args.local)
     if args.json:
@@ -183,7 +183,7 @@ def _opt(x: float | None):
 def run_draw(args: argparse.Namespace) -> int:
     if not (args.output or args.frames or args.gif):
         raise UsageError("say where to draw: -o graph.png (or .svg, .pdf, .dot), --frames DIR or --gif out.gif")
-    from .draw import render
+    from .drawing import render
     from .frames import save_frames, save_gif
 
     expr = read_expression(args.expression)
@@ -211,7 +211,7 @@ def run_examples(args: argparse.Namespace) -> int:
     text = report()
     print(text)
     if args.out:
-        from .draw import render
+        from .drawing import render
 
         folder = Path(args.out)
         folder.mkdir(parents=True, exist_ok=True)

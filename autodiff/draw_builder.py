@@ -14,7 +14,7 @@ from .draw_style import DATA_INK, FONT, GRAD_INK, HIGHLIGHT, MUTED_INK, NEUTRAL,
 if TYPE_CHECKING:
     import graphviz
 
-    from .draw import DrawOptions, FrameState
+    from .drawing import DrawOptions, FrameState
     from .engine import Value
 
 

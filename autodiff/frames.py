@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from .display import fmt, formula
-from .draw import DrawOptions, FrameState, build, pipe
+from .drawing import DrawOptions, FrameState, build, pipe
 from .engine import Value
 from .trace import BackwardTrace, trace_backward
 

@@ -16,8 +16,8 @@ from PIL import Image
 
 import autodiff
 from autodiff import GraphTooLargeError, GraphvizMissingError, Value
-from autodiff.draw import count_nodes
 from autodiff.draw_style import NEUTRAL
+from autodiff.drawing import count_nodes
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "worked_examples.json"
 

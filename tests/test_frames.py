@@ -12,7 +12,7 @@ from test_draw import ids, parse_dot, visible_text
 
 import autodiff
 from autodiff import Value
-from autodiff.draw import DrawOptions, build
+from autodiff.drawing import DrawOptions, build
 from autodiff.frames import frame_states
 from autodiff.stepper import WIDGET_MIME, StepThrough, widgets_available
 
