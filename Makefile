@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test bench lint setup graphviz clean
 
 demo: setup
-	$(VENV)/bin/autodiff examples
+	$(VENV)/bin/autodiff examples --out out/examples
 
 test: setup
 	$(PY) -m pytest

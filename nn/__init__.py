@@ -17,7 +17,8 @@ Replaying a network printed in a document (rows of W = neurons):
 
 from . import data, functional, plots
 from .data import Batches
-from .layers import ACTIVATIONS, MLP, Layer, Neuron
+from .layers import ACTIVATIONS, Layer, Neuron
+from .mlp import MLP
 from .module import Module
 from .optim import SGD, Adam, LinearLR, LRScheduler, Optimizer, StepLR
 from .train import LOSSES, fit, predict

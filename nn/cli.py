@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
     from . import functional as F
     from .data import DATASETS
-    from .layers import MLP
+    from .mlp import MLP
     from .optim import SGD, LinearLR
     from .plots import plot_decision_boundary, plot_loss
     from .train import fit, predict

@@ -7,7 +7,7 @@ and imported only when these functions run.
 
 from __future__ import annotations
 
-from .layers import MLP
+from .mlp import MLP
 
 _TO_TORCH = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh"}
 _FROM_TORCH = {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Identity": "linear"}
