@@ -42,7 +42,8 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help: str, run) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ". " + LANGUAGE)
+        about = help[0].upper() + help[1:] + "." + ("" if name == "examples" else " " + LANGUAGE)
+        p = sub.add_parser(name, help=help, description=about)
         p.set_defaults(run=run)
         return p
 
