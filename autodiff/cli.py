@@ -61,7 +61,7 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
                    help="your ∂f/∂NAME, e.g. --d x='sigmoid(x)' (repeat for several inputs)")  # fmt: skip
     p.add_argument("--at", action="append", nargs="+", metavar="NAME=VALUE",
                    help="a point to check at, e.g. --at x=0.3 y=1 (repeat for several points)")  # fmt: skip
-    p.add_argument("--samples", type=_count, default=20, help="random points to check at as well (default 20)")
+    p.add_argument("--samples", type=whole_number(0), default=20, help="random points to check at as well (default 20)")
     p.add_argument("--seed", type=int, help="seed of the random points (default: a fresh one, printed)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
@@ -84,14 +84,19 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
-def _count(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {n}")
-    return n
+def whole_number(minimum: int = 0):
+    """An argparse ``type=`` that accepts whole numbers >= ``minimum`` (plug-ins use it too)."""
+
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {text!r}") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {minimum}, got {n}")
+        return n
+
+    return parse
 
 
 def _load_plugins(sub) -> None:

@@ -12,17 +12,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from autodiff.cli import whole_number
+
 DEFAULT_OUT = "autodiff-train"
-
-
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {n}")
-    return n
 
 
 def register(subparsers) -> None:
@@ -35,8 +27,8 @@ def register(subparsers) -> None:
         description=__doc__.split("\n\n")[0],
     )
     p.add_argument("--data", choices=sorted(DATASETS), default="moons", help="the data set (default: moons)")
-    p.add_argument("--steps", type=_positive_int, default=100, help="optimizer steps, full batch (default: 100)")
-    p.add_argument("--points", type=_positive_int, default=100, help="number of samples (default: 100)")
+    p.add_argument("--steps", type=whole_number(1), default=100, help="optimizer steps, full batch (default: 100)")
+    p.add_argument("--points", type=whole_number(1), default=100, help="number of samples (default: 100)")
     p.add_argument("--out", default=DEFAULT_OUT, help=f"folder for loss.png and boundary.png (default: {DEFAULT_OUT})")
     p.add_argument("--seed", type=int, default=0, help="seed for the data and the initial weights (default: 0)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

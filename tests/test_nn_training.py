@@ -218,7 +218,7 @@ def test_train_command_bad_input_exits_2(tmp_path, capsys):
             nn_cli.main(["train", *bad])
         assert exc.value.code == 2
     err = capsys.readouterr().err
-    assert "expected a positive integer" in err and "invalid choice: 'iris'" in err
+    assert "expected a whole number >= 1" in err and "invalid choice: 'iris'" in err
 
 
 def test_register_adds_a_train_subcommand_to_any_parser():
