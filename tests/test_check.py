@@ -245,3 +245,31 @@ def test_check_formula_input_errors():
         check_formula("x", "1")
     with pytest.raises(autodiff.expressions.ExpressionError, match="attribute access"):
         check_formula("x", {"x": "x.__class__"})
+
+
+# ---- gradcheck of a model's own parameters (f takes no inputs) --------------------------------------
+def test_gradcheck_nudges_a_models_parameters_in_place_and_restores_them():
+    import nn
+    from nn import functional as F
+
+    net = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    X, y = [[0.5, -1.0], [1.5, 0.3]], [1.0, -1.0]
+    params = dict(net.named_parameters())
+    before = [(p.data, p.grad) for p in params.values()]
+    report = autodiff.gradcheck(lambda: F.mse([net(x) for x in X], y), params)
+    assert report and [r.name for r in report.rows] == list(params)
+    assert [(p.data, p.grad) for p in params.values()] == before  # data put back, grads untouched
+    loss = F.mse([net(x) for x in X], y)
+    loss.backward()
+    assert [r.analytic for r in report.rows] == [p.grad for p in params.values()]
+
+
+def test_gradcheck_in_place_catches_a_cut_gradient_and_handles_unused_values():
+    p, unused = Value(1.5, label="p"), Value(2.0, label="unused")
+    report = autodiff.gradcheck(lambda: p.detach() * p, [p, unused])  # d/dp p² = 3, the graph says 1.5
+    rows = {r.name: r for r in report.rows}
+    assert not report and not rows["p"].ok
+    assert rows["p"].analytic == 1.5 and rows["p"].numeric == pytest.approx(3.0, rel=1e-8)
+    assert rows["unused"].ok and rows["unused"].analytic == 0.0 and rows["unused"].numeric == 0.0
+    with pytest.raises(TypeError, match="the Values it reads"):
+        autodiff.gradcheck(lambda: p * p, [1.0])
