@@ -28,11 +28,15 @@ def _rng(seed: int | random.Random) -> random.Random:
     return random.Random(seed)
 
 
+def _check_noise(noise: float) -> None:
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not noise >= 0 or math.isinf(noise):
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+
+
 def _check(n: int, noise: float, labels: Sequence) -> None:
     if isinstance(n, bool) or not isinstance(n, int) or n < 2:
         raise ValueError(f"n must be an int >= 2 (two classes), got {n!r}")
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not noise >= 0 or math.isinf(noise):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    _check_noise(noise)
     if len(labels) != 2 or labels[0] == labels[1]:
         raise ValueError(f"labels must be two different values (class 0, class 1), got {labels!r}")
 
@@ -112,8 +116,7 @@ def make_regression(
     X is a list of one-element rows [x], y a list of floats."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive int, got {n!r}")
-    if not noise >= 0 or math.isinf(noise):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    _check_noise(noise)
     if not low < high:
         raise ValueError(f"need low < high, got {low!r}, {high!r}")
     rng = _rng(seed)

@@ -79,7 +79,8 @@ def fit(
     - ``batch_size``: None = the whole set per step (batch GD), 1 = stochastic, k = mini-batches of k;
       batches are shuffled with ``seed`` unless ``shuffle=False``.
     - ``l2``: adds l2·Σp² over the optimizer's parameters (micrograd's demo uses 1e-4).
-    - ``callback(step, loss)`` is called after each step (step counts from 0).
+    - ``callback(step, loss)`` is called after each optimizer step (step counts from 0), before the
+      scheduler moves on, so ``optimizer.lr`` is the rate that step used; returning True stops training.
     """
     loss_fn = _loss_fn(loss)
     if optimizer is None:
@@ -109,14 +110,15 @@ def fit(
                 optimizer.zero_grad()
                 L.backward()
                 optimizer.step()
-                if scheduler is not None:
-                    scheduler.step()
                 history.append(L.data)
                 epoch_sum += L.data
-                if callback is not None:
-                    callback(len(history) - 1, L.data)
+                stop = callback is not None and callback(len(history) - 1, L.data)
+                if scheduler is not None:
+                    scheduler.step()
                 bar.set_postfix(loss=f"{epoch_sum / k:.4g}", refresh=False)
                 bar.update()
+                if stop:
+                    total = len(history)
                 if len(history) == total:
                     break
     return history

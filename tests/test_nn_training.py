@@ -55,6 +55,8 @@ def test_bad_data_arguments():
         nn.data.make_moons(1)
     with pytest.raises(ValueError, match="noise"):
         nn.data.make_circles(10, noise=-0.1)
+    with pytest.raises(ValueError, match="noise must be a finite number >= 0, got 'a'"):
+        nn.data.make_regression(10, noise="a")
     with pytest.raises(ValueError, match="labels must be two different values"):
         nn.data.make_xor(10, labels=(1, 1))
     with pytest.raises(TypeError, match="seed"):
@@ -110,6 +112,23 @@ def test_fit_returns_a_falling_history_and_is_silent_without_progress(capsys):
     assert len(history) == 30 * 4 and seen == list(enumerate(history))
     assert sum(history[-8:]) < 0.5 * sum(history[:8])
     assert all(isinstance(v, float) for v in history)
+
+
+def test_fit_callback_sees_the_rate_its_step_used_and_can_stop_training():
+    X, y = nn.data.make_moons(20, noise=0.1, seed=0, labels=(-1, 1))
+    model = nn.MLP(2, [4, 1], seed=0)
+    opt = nn.SGD(model.parameters(), lr=1.0)
+    schedule = nn.LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=10)
+    rates = []
+
+    def callback(step, loss):
+        rates.append(opt.lr)
+        return step == 4  # stop after the fifth step
+
+    history = nn.fit(model, X, y, loss="hinge", optimizer=opt, scheduler=schedule, steps=10, progress=False,
+                     callback=callback)  # fmt: skip
+    assert len(history) == len(rates) == 5
+    assert rates == pytest.approx([1.0 - 0.09 * k for k in range(5)], rel=1e-12)
 
 
 def test_fit_shows_a_progress_bar_with_the_running_loss(capsys):
