@@ -5,11 +5,9 @@ and collapsing them; the size limit; a clear error without Graphviz's ``dot``.""
 from __future__ import annotations
 
 import io
-import json
 import re
 import time
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -18,9 +16,7 @@ import autodiff
 from autodiff import GraphTooLargeError, GraphvizMissingError, Value
 from autodiff.draw_style import NEUTRAL
 from autodiff.drawing import count_nodes
-
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "worked_examples.json"
-
+from autodiff.examples import reference
 
 # ---- a small DOT reader for graphviz's own output ---------------------------------------------------
 _ATTR = re.compile(r'(\w+)=(<<TABLE.*?</TABLE>>|"(?:[^"\\]|\\.)*"|[^\s\]]+)')
@@ -78,7 +74,7 @@ def ids(root: Value) -> dict[Value, str]:
 
 
 def add_mul():
-    ref = json.loads(REFERENCE.read_text())["examples"][0]
+    ref = reference()["examples"]["cs231n_add_mul"]
     assert ref["name"] == "cs231n_add_mul"
     x, y, z = (Value(ref["inputs"][k], label=k) for k in "xyz")
     q = x + y

@@ -4,20 +4,19 @@ contributions summing to each gradient on graphs with reuse, the tables; and ``p
 
 from __future__ import annotations
 
-import json
 import math
 import random
 import time
-from pathlib import Path
 
 import pytest
 
 import autodiff
 from autodiff import PathLimitError, Value
+from autodiff.examples import reference
 from autodiff.gradient_paths import count_paths
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "worked_examples.json"
-EXAMPLES = {e["name"]: e for e in json.loads(REFERENCE.read_text())["examples"]}
+# The documents' numbers: the project's copy, which tests/test_worked_examples.py checks against ../shared/.
+EXAMPLES = reference()["examples"]
 
 
 def close(a: float, b: float, rtol: float = 1e-12) -> bool:
