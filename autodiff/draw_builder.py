@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 from .display import fmt, symbol
 from .draw_style import DATA_INK, FONT, GRAD_INK, HIGHLIGHT, MUTED_INK, NEUTRAL, fill_colour, legend, row
+from .engine import Value
 
 if TYPE_CHECKING:
     import graphviz
 
     from .drawing import DrawOptions, FrameState
-    from .engine import Value
 
 
 class Builder:
@@ -144,13 +144,19 @@ class Builder:
         self.edges.append((op_id, vid, {}))
         child = self.names[v]
         seen_boxes = set()
-        for p, local in zip(v.parents, v.local_grads):
+        # a dot node's plain-number inputs (x in w·x) are not nodes: name them on their weight's wire
+        partners = v._da if v.op == "dot" else (None,) * len(v.parents)
+        for p, local, partner in zip(v.parents, v.local_grads, partners):
             src = self._drawn(p)
             attrs = {}
             if p in self.boxes:
                 if src in seen_boxes:
                     continue
                 seen_boxes.add(src)
+            elif not o.show_local and partner is not None and not isinstance(partner, Value):
+                attrs["label"] = f"× {fmt(partner, o.digits)}"
+                attrs["tooltip"] = f"{self.names[p]} × the plain number {partner!r} (not a node: no gradient)"
+                attrs["fontcolor"] = "#444444"
             elif o.show_local:
                 number, parent = fmt(local, o.digits), self.names[p]
                 full = f"∂{child}/∂{parent} = {number}"

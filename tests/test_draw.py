@@ -360,3 +360,17 @@ def test_png_bytes_of_a_drawing_open_with_pillow():
     data = autodiff.draw(f, rankdir="TB").pipe(format="png")
     with Image.open(io.BytesIO(data)) as im:
         assert im.height > im.width, "top to bottom is taller than wide"
+
+
+def test_a_dot_nodes_plain_number_inputs_are_named_on_their_weights_wires():
+    w = [Value(2.0, label="w0"), Value(-3.0, label="w1"), Value(-3.0, label="w2")]
+    x1 = Value(-2.0, label="x1")
+    s = autodiff.dot(w, [-1.0, x1, 1.0])  # the sigmoid gate's w·x with one input a Value
+    s.label = "s"
+    n = ids(s)
+    labels = {(a, b): attrs.get("label") for a, b, attrs in parse_dot(autodiff.draw(s).source)[1]}
+    gate = n[s] + "_op"
+    assert labels[(n[w[0]], gate)] == "× -1" and labels[(n[w[2]], gate)] == "× 1"
+    assert labels[(n[w[1]], gate)] is None and labels[(n[x1], gate)] is None  # Value × Value: both are drawn
+    local = {(a, b): attrs.get("label") for a, b, attrs in parse_dot(autodiff.draw(s, show_local=True).source)[1]}
+    assert local[(n[w[0]], gate)] == "∂s/∂w0 = -1"  # with local derivatives shown, they say the same
