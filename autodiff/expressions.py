@@ -20,6 +20,7 @@ import ast
 import keyword
 import math
 import operator
+import warnings
 from collections.abc import Mapping
 
 from . import functions as F
@@ -142,7 +143,9 @@ def _compile(piece: str, start: int, text: str, program: list[tuple]) -> None:
     start += len(piece) - len(stripped)
     piece = stripped
     try:
-        tree = ast.parse(piece, mode="eval")
+        with warnings.catch_warnings():  # "1if x" makes Python warn on stderr before its error
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(piece, mode="eval")
     except SyntaxError as err:
         col = start + (err.offset or 1)
         raise ExpressionError(_syntax_message(err.msg, col, text), col, text) from None

@@ -138,3 +138,8 @@ def test_the_length_limit_is_exact():
     assert parse(text[:-1] + " ").names == ("x",)
     with pytest.raises(ExpressionError, match="expression too long: 1,000,001 characters"):
         parse(text + " ")
+
+
+def test_python_syntax_warnings_do_not_leak_to_the_user():
+    err = assert_refused(grad("1if x", "x=1")[0])  # Python's parser warns "invalid decimal literal" first
+    assert "SyntaxWarning" not in err and "column 1" in err
