@@ -146,10 +146,11 @@ def render(root: Value, path: str | Path, **draw_options) -> Path:
 
 
 def save(graph: graphviz.Digraph, path: str | Path) -> Path:
-    """Write a drawn graph to ``path`` (format from the suffix, as ``render``)."""
+    """Write a drawn graph to ``path`` (format from the suffix, as ``render``), making its folder."""
     from pathlib import Path
 
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fmt_ = path.suffix.lower().lstrip(".")
     if fmt_ in ("dot", "gv"):
         path.write_text(graph.source, encoding="utf-8")

@@ -374,3 +374,9 @@ def test_a_dot_nodes_plain_number_inputs_are_named_on_their_weights_wires():
     assert labels[(n[w[1]], gate)] is None and labels[(n[x1], gate)] is None  # Value × Value: both are drawn
     local = {(a, b): attrs.get("label") for a, b, attrs in parse_dot(autodiff.draw(s, show_local=True).source)[1]}
     assert local[(n[w[0]], gate)] == "∂s/∂w0 = -1"  # with local derivatives shown, they say the same
+
+
+def test_render_makes_the_folder_it_writes_into(tmp_path):
+    _, (*_, f) = add_mul()
+    out = autodiff.render(f, tmp_path / "new" / "deeper" / "f.svg")
+    assert out.exists() and ET.fromstring(out.read_bytes()).tag.endswith("svg")
