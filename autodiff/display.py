@@ -110,3 +110,19 @@ def formula(v: Value, names: dict[Value, str], digits: int = 4, with_values: boo
     if op in ("max", "min", "leaky_relu"):
         return f"{sym}({term(p)}, {c})"
     return f"{term(p)} {sym} {c}"
+
+
+class Listing:
+    """A report that reads as the list of its rows (the attribute named by ``_rows``):
+    ``len(report)``, ``for row in report``, ``report[i]``."""
+
+    _rows: str
+
+    def __len__(self) -> int:
+        return len(getattr(self, self._rows))
+
+    def __iter__(self):
+        return iter(getattr(self, self._rows))
+
+    def __getitem__(self, i: int):
+        return getattr(self, self._rows)[i]

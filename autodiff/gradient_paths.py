@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterator
 from typing import NamedTuple
 
-from .display import check_digits, fmt, unique_names
+from .display import Listing, check_digits, fmt, unique_names
 from .engine import Value
 from .graph import topological_order
 
@@ -28,21 +27,14 @@ class GradientPath(NamedTuple):
     slots: tuple[int, ...] = ()  # which input of nodes[i+1] nodes[i] is (0 = first)
 
 
-class PathsReport:
+class PathsReport(Listing):
     """``∂root/∂x`` path by path: ``print(paths(f, x))``; ``.total`` is the sum of the products."""
+
+    _rows = "paths"
 
     def __init__(self, root: Value, x: Value, found: list[GradientPath], names: dict[Value, str], digits: int) -> None:
         self.root, self.x, self.paths, self.names, self.digits = root, x, found, names, digits
         self.total = math.fsum(p.product for p in found)
-
-    def __len__(self) -> int:
-        return len(self.paths)
-
-    def __iter__(self) -> Iterator[GradientPath]:
-        return iter(self.paths)
-
-    def __getitem__(self, i: int) -> GradientPath:
-        return self.paths[i]
 
     def _lines(self) -> tuple[str, list[tuple[str, str]], str]:
         n, d = self.names, self.digits

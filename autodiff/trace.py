@@ -10,10 +10,9 @@ It is a separate walk: ``backward()`` itself records nothing and stays fast.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 from typing import NamedTuple
 
-from .display import check_digits, fmt, formula, unique_names
+from .display import Listing, check_digits, fmt, formula, unique_names
 from .engine import Value, _check_data
 from .graph import topological_order, zero_grad
 
@@ -45,8 +44,10 @@ class ForwardStep(NamedTuple):
     value: float
 
 
-class ForwardTrace:
+class ForwardTrace(Listing):
     """The forward values in topological order (inputs first): ``print(trace_forward(f))``."""
+
+    _rows = "steps"
 
     def __init__(self, root: Value, digits: int = 4) -> None:
         self.root, self.digits = root, check_digits(digits)
@@ -57,15 +58,6 @@ class ForwardTrace:
                         v.data)
             for i, v in enumerate(self.order, 1)
         ]  # fmt: skip
-
-    def __len__(self) -> int:
-        return len(self.steps)
-
-    def __iter__(self) -> Iterator[ForwardStep]:
-        return iter(self.steps)
-
-    def __getitem__(self, i: int) -> ForwardStep:
-        return self.steps[i]
 
     def _cells(self) -> tuple[list[str], list[list[str]]]:
         head = ["step", "node", "computed as", "with values", "value"]
@@ -84,11 +76,13 @@ class ForwardTrace:
         return _html_table(f"forward pass of {self.names[self.root]}", head, [[r] for r in rows], right={0, 4})
 
 
-class BackwardTrace:
+class BackwardTrace(Listing):
     """The steps of one backward pass: ``print(trace)`` for a table, ``trace[i]`` for a ``Step``.
 
     ``grads`` holds every node's gradient from this pass alone; ``earlier`` the non-zero gradients
     the nodes held before it (added back at the end, as ``backward()`` accumulates)."""
+
+    _rows = "steps"
 
     def __init__(self, root, seed, order, steps, grads, earlier, digits: int = 4) -> None:
         self.root, self.seed, self.order, self.steps = root, seed, order, steps
@@ -96,15 +90,6 @@ class BackwardTrace:
         self.earlier: dict[Value, float] = earlier
         self.digits = check_digits(digits)
         self.names = unique_names(order)
-
-    def __len__(self) -> int:
-        return len(self.steps)
-
-    def __iter__(self) -> Iterator[Step]:
-        return iter(self.steps)
-
-    def __getitem__(self, i: int) -> Step:
-        return self.steps[i]
 
     def __repr__(self) -> str:
         return f"<BackwardTrace of {self.names[self.root]}: {len(self)} steps>"

@@ -9,6 +9,7 @@ import re
 import time
 import xml.etree.ElementTree as ET
 
+import graphs
 import pytest
 from PIL import Image
 
@@ -74,15 +75,10 @@ def ids(root: Value) -> dict[Value, str]:
 
 
 def add_mul():
-    ref = reference()["examples"]["cs231n_add_mul"]
-    assert ref["name"] == "cs231n_add_mul"
-    x, y, z = (Value(ref["inputs"][k], label=k) for k in "xyz")
-    q = x + y
-    q.label = "q"
-    f = q * z
-    f.label = "f"
+    """The reference numbers and (x + y) · z after its backward pass."""
+    x, y, z, q, f = graphs.add_mul()
     f.backward()
-    return ref, (x, y, z, q, f)
+    return reference()["examples"]["cs231n_add_mul"], (x, y, z, q, f)
 
 
 # ---- the picture of (x + y) * z --------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 
 import pytest
+from graphs import add_mul
 from PIL import Image
 from test_draw import ids, parse_dot, visible_text
 
@@ -17,22 +18,13 @@ from autodiff.frames import frame_states
 from autodiff.stepper import WIDGET_MIME, StepThrough, widgets_available
 
 
-def add_mul():
-    x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
-    q = x + y
-    q.label = "q"
-    f = q * z
-    f.label = "f"
-    return (x, y, z, q), f
-
-
 def sigmoid_staged():
     w0, x0, w1, x1, w2 = (Value(v, label=k) for k, v in (("w0", 2), ("x0", -1), ("w1", -3), ("x1", -2), ("w2", -3)))
     return (w0, x0, w1, x1, w2), 1 / ((-(w0 * x0 + w1 * x1 + w2)).exp() + 1)
 
 
 def test_each_frame_shows_the_gradients_computed_so_far():
-    (x, y, z, q), f = add_mul()
+    x, y, z, q, f = add_mul()
     trace = autodiff.trace_backward(f)
     states = list(frame_states(trace))
     assert len(states) == len(trace) == 2
@@ -60,14 +52,14 @@ def test_save_frames_writes_one_valid_png_per_step(tmp_path):
             sizes.add(im.width)
     assert len(sizes) == 1, "every frame has the same layout width"
     assert [round(v.grad, 2) for v in leaves] == [-0.2, 0.39, -0.39, -0.59, 0.2], "the pass ran"
-    svgs = autodiff.save_frames(autodiff.trace_backward(add_mul()[1]), tmp_path / "svg", fmt="svg")
+    svgs = autodiff.save_frames(autodiff.trace_backward(add_mul()[-1]), tmp_path / "svg", fmt="svg")
     assert len(svgs) == 2 and all(p.read_text().lstrip().startswith("<?xml") for p in svgs)
     with pytest.raises(ValueError, match="png or svg"):
         autodiff.save_frames(f, tmp_path / "x", fmt="jpeg")
 
 
 def test_a_given_trace_is_drawn_without_running_the_pass_again(tmp_path):
-    (x, *_), f = add_mul()
+    x, *_, f = add_mul()
     trace = autodiff.trace_backward(f)
     autodiff.save_frames(trace, tmp_path)
     assert x.grad == -4.0, "not accumulated a second time"
@@ -92,7 +84,7 @@ def test_gif_has_one_frame_per_step(tmp_path):
 
 
 def test_step_through_falls_back_to_static_html_without_a_kernel():
-    _, f = add_mul()
+    *_, f = add_mul()
     stepper = autodiff.step_through(f)
     assert isinstance(stepper, StepThrough) and len(stepper) == 2
     assert not widgets_available(), "pytest runs no Jupyter kernel"
@@ -106,7 +98,7 @@ def test_step_through_falls_back_to_static_html_without_a_kernel():
 
 def test_step_through_without_ipywidgets(monkeypatch):
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # import ipywidgets now raises ImportError
-    _, f = add_mul()
+    *_, f = add_mul()
     stepper = autodiff.step_through(f)
     assert not widgets_available()
     with pytest.raises(ImportError, match="pip install ipywidgets"):

@@ -9,6 +9,7 @@ import random
 import time
 
 import pytest
+from graphs import add_mul
 
 import autodiff
 from autodiff import PathLimitError, Value
@@ -30,11 +31,7 @@ def contributions(step) -> list[tuple]:
 # ---- the documents' examples ------------------------------------------------------------------------------
 def test_trace_of_add_mul_matches_the_document_step_by_step():
     ref = EXAMPLES["cs231n_add_mul"]
-    x, y, z = (Value(ref["inputs"][k], label=k) for k in "xyz")
-    q = x + y
-    q.label = "q"
-    f = q * z
-    f.label = "f"
+    x, y, z, q, f = add_mul()
     g = ref["expected_grads"]
     trace = autodiff.trace_backward(f)
     assert [s.node for s in trace] == [f, q], "leaves make no step; the output first"
@@ -197,11 +194,7 @@ def test_a_deep_chain_traces_without_recursion():
 
 # ---- tables -------------------------------------------------------------------------------------------------
 def test_tables_read_like_a_hand_derivation():
-    x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
-    q = x + y
-    q.label = "q"
-    f = q * z
-    f.label = "f"
+    *_, f = add_mul()
     text = str(autodiff.trace_backward(f)).splitlines()
     assert text[0].startswith("backward pass of f: start with ∂f/∂f = 1; 2 steps")
     assert text[1].split()[:3] == ["step", "node", "upstream"]
