@@ -1,20 +1,31 @@
 """autodiff: a scalar reverse-mode automatic differentiation engine for learning and checking
 backpropagation. Each ``Value`` records its parents and its local derivative towards each of
-them; ``backward()`` applies the chain rule, upstream × local, accumulated over all paths."""
+them; ``backward()`` applies the chain rule, upstream × local, accumulated over all paths.
 
-from .check import check_formula, gradcheck
-from .drawing import GraphTooLargeError, GraphvizMissingError, draw, render
-from .engine import Value, is_grad_enabled, no_grad
-from .frames import save_frames, save_gif
-from .functions import dot, max, min, sum
-from .gradient_paths import PathLimitError, paths
+The house: the engine stands here at the top (``engine``, ``rules``, ``graph``, ``functions``,
+``scopes``); below it each tool family has a package of its own, and imports only point down:
+``text`` (names, numbers, tables) → ``viz`` (pictures, traces, frames) → ``verify`` (gradcheck,
+formulas, the expression language) → ``cli`` (the command). This module is the public API.
+
+``autodiff.sum``, ``autodiff.max`` and ``autodiff.min`` stay out of ``__all__``, so that
+``from autodiff import *`` does not shadow Python's built-ins."""
+
+from .engine import Value
+from .functions import dot
+from .functions import max as max  # public as autodiff.max, kept out of __all__ (see above)
+from .functions import min as min
+from .functions import sum as sum
 from .graph import topological_order, zero_grad
+from .modes import is_grad_enabled, no_grad
 from .rules import RULES
 from .scopes import current_scope, scope
-from .stepper import step_through
-from .trace import trace_backward, trace_forward
-
-__version__ = "0.1.0"
+from .verify.check import check_formula, gradcheck
+from .version import __version__
+from .viz.drawing import GraphTooLargeError, GraphvizMissingError, draw, render
+from .viz.frames import save_frames, save_gif
+from .viz.gradient_paths import PathLimitError, paths
+from .viz.stepper import step_through
+from .viz.trace import trace_backward, trace_forward
 
 __all__ = [
     "RULES",
@@ -29,8 +40,6 @@ __all__ = [
     "draw",
     "gradcheck",
     "is_grad_enabled",
-    "max",
-    "min",
     "no_grad",
     "paths",
     "render",
@@ -38,7 +47,6 @@ __all__ = [
     "save_gif",
     "scope",
     "step_through",
-    "sum",
     "topological_order",
     "trace_backward",
     "trace_forward",

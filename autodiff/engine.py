@@ -23,7 +23,6 @@ whose local derivatives are constants or inputs, are written out inline for spee
 from __future__ import annotations
 
 import math
-from contextlib import ContextDecorator
 from numbers import Real
 
 from .graph import backpropagate, topological_order, zero_grad
@@ -385,25 +384,3 @@ def _check_pow(a, b, exponent_is_value: bool) -> None:
         raise ValueError(f"pow: a negative base needs an integer exponent, got {a!r} ** {b!r}")
     if a == 0 and b < 0:
         raise ZeroDivisionError(f"pow: 0 cannot be raised to a negative power ({a!r} ** {b!r})")
-
-
-# ---- switching the graph off ----------------------------------------------------------------------
-class no_grad(ContextDecorator):
-    """``with autodiff.no_grad():`` operations inside record no graph (their results are leaves).
-    Also works as a decorator. Like PyTorch's, it is a process-wide switch."""
-
-    def __init__(self) -> None:
-        self._prev: list[bool] = []
-
-    def __enter__(self) -> None:
-        global _grad_enabled
-        self._prev.append(_grad_enabled)
-        _grad_enabled = False
-
-    def __exit__(self, *exc) -> None:
-        global _grad_enabled
-        _grad_enabled = self._prev.pop()
-
-
-def is_grad_enabled() -> bool:
-    return _grad_enabled

@@ -1,16 +1,24 @@
 """Walking a graph of Values: the topological order and the backward pass.
 
-Works on the node layout of ``engine.Value`` (``_a, _da, _b, _db``) and imports nothing from it.
+Works on the node layout of ``engine.Value`` (``_a, _da, _b, _db``) and imports nothing from it
+(the engine imports this module): ``Value`` below is that layout, described as a protocol.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .engine import Value
+
+class Value(Protocol):
+    """A node as ``engine.Value`` lays it out (see its docstring)."""
+
+    grad: Any
+    _a: Value | None
+    _da: Any
+    _b: Value | tuple[Value, ...] | None
+    _db: Any
 
 _get_grad = attrgetter("grad")
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 
 from autodiff import Value, engine
 
+from . import torch_bridge
 from .layers import Activation, Layer, Seed, _size, check_input, make_rng
 from .module import Module
 
@@ -100,16 +101,13 @@ class MLP(Module):
 
     def to_torch(self):
         """An equivalent float64 ``torch.nn.Sequential`` with the same weights (needs PyTorch)."""
-        from .torch_bridge import to_torch
-
-        return to_torch(self)
+        return torch_bridge.to_torch(self)
 
     @classmethod
     def from_torch(cls, sequential) -> MLP:
         """An MLP with the weights of a ``torch.nn.Sequential`` of Linear layers and activations."""
-        from .torch_bridge import from_torch
-
-        return from_torch(sequential)
+        layers, activations = torch_bridge.from_torch(sequential)
+        return cls.from_weights(layers, activations=activations)
 
     def __repr__(self) -> str:
         arrows = " → ".join(map(str, self.sizes))

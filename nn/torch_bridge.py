@@ -1,4 +1,5 @@
-"""From scalars to tensors and back: an ``MLP`` as a float64 ``torch.nn.Sequential`` and the reverse.
+"""From scalars to tensors and back: an ``MLP`` as a float64 ``torch.nn.Sequential`` and the reverse
+(``MLP.to_torch`` / ``MLP.from_torch`` call these; this module knows layers only by their methods).
 
 ``torch.nn.Linear`` stores its weight as (out_features, in_features): rows = neurons, the layout of
 ``Layer.weights()``, so weights copy over unchanged. PyTorch is optional (``pip install -e '.[torch]'``)
@@ -6,8 +7,6 @@ and imported only when these functions run.
 """
 
 from __future__ import annotations
-
-from .mlp import MLP
 
 _TO_TORCH = {"relu": "ReLU", "sigmoid": "Sigmoid", "tanh": "Tanh"}
 _FROM_TORCH = {"ReLU": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Identity": "linear"}
@@ -23,7 +22,7 @@ def _torch():
     return torch
 
 
-def to_torch(model: MLP):
+def to_torch(model):
     """A ``torch.nn.Sequential`` (float64) computing the same function: Linear, activation, Linear, ...
     (a linear layer gets no activation module)."""
     torch = _torch()
@@ -45,9 +44,9 @@ def to_torch(model: MLP):
     return torch.nn.Sequential(*modules)
 
 
-def from_torch(sequential) -> MLP:
-    """An ``MLP`` with the weights of a Sequential made of ``Linear`` layers, each optionally followed
-    by ReLU, Sigmoid, Tanh or Identity."""
+def from_torch(sequential) -> tuple[list, list[str]]:
+    """The layers ``[(W, b), ...]`` and activations of a Sequential made of ``Linear`` layers, each
+    optionally followed by ReLU, Sigmoid, Tanh or Identity: what ``MLP.from_weights`` takes."""
     torch = _torch()
     if not isinstance(sequential, torch.nn.Sequential):
         raise TypeError(f"from_torch needs a torch.nn.Sequential, got {type(sequential).__name__}")
@@ -68,4 +67,4 @@ def from_torch(sequential) -> MLP:
             raise ValueError(f"module {i} is a {kind}; only Linear, ReLU, Sigmoid, Tanh and Identity convert")
     if not layers:
         raise ValueError("the Sequential has no Linear layer")
-    return MLP.from_weights(layers, activations=activations)
+    return layers, activations

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from autodiff import Value
-from autodiff.examples import reference
+from autodiff.cli.examples import reference
 
 
 def add_mul() -> tuple[Value, Value, Value, Value, Value]:

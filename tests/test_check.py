@@ -9,7 +9,7 @@ import pytest
 
 import autodiff
 from autodiff import Value, check_formula, gradcheck
-from autodiff.examples import reference
+from autodiff.cli.examples import reference
 
 
 def with_local(x: Value, value: float, local: float) -> Value:
@@ -243,7 +243,7 @@ def test_check_formula_input_errors():
         check_formula(lambda *a: a[0], {"x": "1"})
     with pytest.raises(TypeError, match="hand must map"):
         check_formula("x", "1")
-    with pytest.raises(autodiff.expressions.ExpressionError, match="attribute access"):
+    with pytest.raises(autodiff.verify.expressions.ExpressionError, match="attribute access"):
         check_formula("x", {"x": "x.__class__"})
 
 

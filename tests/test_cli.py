@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 import autodiff
-import autodiff.examples
+import autodiff.cli.examples
 from autodiff import Value, __version__
-from autodiff.expressions import parse
+from autodiff.verify.expressions import parse
 
 SCRIPT = Path(sys.executable).parent / "autodiff"
 
@@ -50,7 +50,7 @@ def test_examples_out_draws_every_example(tmp_path):
     p = run("examples", "--out", str(tmp_path / "graphs"))
     assert p.returncode == 0, p.stderr
     names = sorted(f.name for f in (tmp_path / "graphs").iterdir())
-    assert names == sorted(f"{ex.name}.png" for ex in autodiff.examples.replay_all())
+    assert names == sorted(f"{ex.name}.png" for ex in autodiff.cli.examples.replay_all())
     assert len(names) == 7 and "wrote 7 graphs" in p.stdout
     for f in (tmp_path / "graphs").iterdir():
         assert f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -15,9 +15,9 @@ from PIL import Image
 
 import autodiff
 from autodiff import GraphTooLargeError, GraphvizMissingError, Value
-from autodiff.draw_style import NEUTRAL
-from autodiff.drawing import count_nodes
-from autodiff.examples import reference
+from autodiff.cli.examples import reference
+from autodiff.viz.drawing import count_nodes
+from autodiff.viz.style import NEUTRAL
 
 # ---- a small DOT reader for graphviz's own output ---------------------------------------------------
 _ATTR = re.compile(r'(\w+)=(<<TABLE.*?</TABLE>>|"(?:[^"\\]|\\.)*"|[^\s\]]+)')

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import autodiff
 from autodiff import Value
-from autodiff.expressions import MAX_DEPTH, MAX_LENGTH, EvaluationError, ExpressionError, parse
+from autodiff.verify.expressions import MAX_DEPTH, MAX_LENGTH, EvaluationError, ExpressionError, parse
 
 
 def grads(text: str, **values: float) -> tuple[float, dict[str, float]]:

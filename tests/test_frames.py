@@ -13,9 +13,10 @@ from test_draw import ids, parse_dot, visible_text
 
 import autodiff
 from autodiff import Value
-from autodiff.drawing import DrawOptions, build
-from autodiff.frames import frame_states
-from autodiff.stepper import WIDGET_MIME, StepThrough, widgets_available
+from autodiff.viz.drawing import build
+from autodiff.viz.frames import frame_states
+from autodiff.viz.options import DrawOptions
+from autodiff.viz.stepper import WIDGET_MIME, StepThrough, widgets_available
 
 
 def sigmoid_staged():
@@ -123,6 +124,6 @@ def test_the_widget_steps_with_its_buttons_and_slider(monkeypatch):
     back.click()
     assert slider.value == 7 and not forward.disabled
     # inside a kernel, the display offers the widget and keeps the static page as its fallback
-    monkeypatch.setattr("autodiff.stepper.widgets_available", lambda: True)
+    monkeypatch.setattr("autodiff.viz.stepper.widgets_available", lambda: True)
     bundle = stepper._repr_mimebundle_()
     assert WIDGET_MIME in bundle and bundle["text/html"].count("<img") == 8

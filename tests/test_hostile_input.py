@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from autodiff.expressions import MAX_LENGTH, ExpressionError, parse
+from autodiff.verify.expressions import MAX_LENGTH, ExpressionError, parse
 
 HOSTILE = [
     "__import__('os').system('true')",

@@ -21,7 +21,7 @@ from nn_checks import assert_close, fd_close, finite_differences
 
 import nn
 from autodiff import Value
-from autodiff.examples import printed_agrees, reference
+from autodiff.cli.examples import printed_agrees, reference
 from nn import functional as F
 
 READINGS = ["seed001_three_layer_sigmoid_w25_2", "seed001_three_layer_sigmoid_w25_3"]

@@ -16,7 +16,7 @@ import pytest
 matplotlib.use("Agg")
 
 import autodiff
-import autodiff.cli
+import autodiff.cli.app
 import nn
 from nn import cli as nn_cli
 from nn import functional as F
@@ -247,7 +247,7 @@ def test_register_adds_a_train_subcommand_to_any_parser():
     assert args.run is nn_cli.run and (args.data, args.seed, args.steps) == ("xor", 4, 100)
 
 
-PLUGINS_LOADED = "autodiff.commands" in Path(autodiff.cli.__file__).read_text(encoding="utf-8")
+PLUGINS_LOADED = "autodiff.commands" in Path(autodiff.cli.app.__file__).read_text(encoding="utf-8")
 
 
 @pytest.mark.skipif(not PLUGINS_LOADED, reason="autodiff/cli.py does not load plug-in commands yet")

@@ -13,8 +13,8 @@ from graphs import add_mul
 
 import autodiff
 from autodiff import PathLimitError, Value
-from autodiff.examples import reference
-from autodiff.gradient_paths import count_paths
+from autodiff.cli.examples import reference
+from autodiff.viz.gradient_paths import count_paths
 
 # The documents' numbers: the project's copy, which tests/test_worked_examples.py checks against ../shared/.
 EXAMPLES = reference()["examples"]

@@ -11,7 +11,7 @@ import pytest
 
 import autodiff
 from autodiff import Value
-from autodiff import examples as ex
+from autodiff.cli import examples as ex
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "worked_examples.json"
 

@@ -7,10 +7,10 @@ import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from .rules import RULES
+from ..rules import RULES
 
 if TYPE_CHECKING:
-    from .engine import Value
+    from ..engine import Value
 
 REFLECTED = {"rsub": "sub", "rdiv": "div", "rpow": "pow"}  # a plain number on the left: 2 - x, 1 / x
 

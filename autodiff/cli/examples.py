@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from . import functions as F
-from .engine import Value
+from .. import functions as F
+from ..engine import Value
 
 EXACT_RTOL = 1e-12  # relative, as the reference numbers ask
 
@@ -23,7 +23,7 @@ EXACT_RTOL = 1e-12  # relative, as the reference numbers ask
 @lru_cache(maxsize=1)
 def reference() -> dict:
     """The reference numbers: ``{"examples": {name: {...}}, "document_printed_seed001": {...}}``."""
-    text = resources.files("autodiff").joinpath("worked_examples.json").read_text(encoding="utf-8")
+    text = resources.files("autodiff.cli").joinpath("worked_examples.json").read_text(encoding="utf-8")
     data = json.loads(text)
     data["examples"] = {e["name"]: e for e in data["examples"]}
     return data

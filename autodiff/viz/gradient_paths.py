@@ -8,9 +8,9 @@ import html
 import math
 from typing import NamedTuple
 
-from .display import Listing, check_digits, fmt, unique_names
-from .engine import Value
-from .graph import topological_order
+from ..engine import Value
+from ..graph import topological_order
+from ..text.display import Listing, check_digits, fmt, unique_names
 
 
 class PathLimitError(ValueError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from . import tables
+from ..text import tables
 
 
 def _relative(a: float, b: float) -> float:

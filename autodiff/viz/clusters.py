@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .engine import Value
+    from ..engine import Value
 
 
 def collapse_spec(spec) -> tuple[str, ...] | int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import html
 
-from .engine import Value
+from ..engine import Value
 from .frames import render_frames
 from .trace import BackwardTrace
 

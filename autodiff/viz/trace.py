@@ -12,9 +12,9 @@ from __future__ import annotations
 import html
 from typing import NamedTuple
 
-from .display import Listing, check_digits, fmt, formula, unique_names
-from .engine import Value, _check_data
-from .graph import topological_order, zero_grad
+from ..engine import Value, _check_data
+from ..graph import topological_order, zero_grad
+from ..text.display import Listing, check_digits, fmt, formula, unique_names
 
 
 class Contribution(NamedTuple):

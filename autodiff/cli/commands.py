@@ -13,9 +13,9 @@ import math
 import sys
 from pathlib import Path
 
-from . import tables
-from .engine import Value
-from .expressions import CONSTANTS, FUNCTIONS, MAX_LENGTH, Expression, ExpressionError, parse
+from ..engine import Value
+from ..text import tables
+from ..verify.expressions import CONSTANTS, FUNCTIONS, MAX_LENGTH, Expression, ExpressionError, parse
 
 
 class UsageError(ValueError):
@@ -96,14 +96,14 @@ def run_grad(args: argparse.Namespace) -> int:
     out, leaves = build(expr, values)
     trace = None
     if args.trace:
-        from .trace import trace_backward
+        from ..viz.trace import trace_backward
 
         trace = trace_backward(out)  # the backward pass, step by step (same grads as backward())
     else:
         out.backward()
     drawn = None
     if args.draw:
-        from .drawing import render
+        from ..viz.drawing import render
 
         drawn = render(out, args.draw, show_local=args.local)
     if args.json:
@@ -138,7 +138,7 @@ def _shorten(text: str, limit: int = 200) -> str:
 
 # ---- check --------------------------------------------------------------------------------------
 def run_check(args: argparse.Namespace) -> int:
-    from .check import check_formula
+    from ..verify.check import check_formula
 
     expr = read_expression(args.expression)
     if not args.hand:
@@ -183,8 +183,8 @@ def _opt(x: float | None):
 def run_draw(args: argparse.Namespace) -> int:
     if not (args.output or args.frames or args.gif):
         raise UsageError("say where to draw: -o graph.png (or .svg, .pdf, .dot), --frames DIR or --gif out.gif")
-    from .drawing import render
-    from .frames import save_frames, save_gif
+    from ..viz.drawing import render
+    from ..viz.frames import save_frames, save_gif
 
     expr = read_expression(args.expression)
     values = assignments(args.values)
@@ -204,14 +204,14 @@ def run_draw(args: argparse.Namespace) -> int:
 
 # ---- examples -----------------------------------------------------------------------------------
 def run_examples(args: argparse.Namespace) -> int:
-    from . import __version__
+    from ..version import __version__
     from .examples import replay_all, report
 
     print(f"autodiff {__version__}: the documents' worked examples, replayed by the engine\n")
     text = report()
     print(text)
     if args.out:
-        from .drawing import render
+        from ..viz.drawing import render
 
         folder = Path(args.out)
         folder.mkdir(parents=True, exist_ok=True)

@@ -20,8 +20,9 @@ import re
 import sys
 from importlib.metadata import entry_points
 
-from . import __version__, commands
-from .expressions import CONSTANTS, FUNCTIONS, ExpressionError
+from ..verify.expressions import CONSTANTS, FUNCTIONS, ExpressionError
+from ..version import __version__
+from . import commands
 
 PLUGIN_GROUP = "autodiff.commands"
 BUILTIN = ("grad", "check", "draw", "examples")
@@ -164,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, ArithmeticError, OSError) as err:
         _error(args.command, _describe(err))
     except RuntimeError as err:
-        from .drawing import GraphvizMissingError  # imported only here: `autodiff grad` stays light
+        from ..viz.drawing import GraphvizMissingError  # imported only here: `autodiff grad` stays light
 
         if not isinstance(err, GraphvizMissingError):
             raise
@@ -192,6 +193,3 @@ def _error(command: str, message: str, err: ExpressionError | None = None) -> No
         print(f"  {prefix}{excerpt}{'...' if err.column + 40 < len(err.text) else ''}", file=sys.stderr)
         print("  " + " " * (len(prefix) + err.column - 1 - start) + "^", file=sys.stderr)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -15,9 +15,10 @@ import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from .display import fmt, formula
-from .drawing import DrawOptions, FrameState, build, pipe
-from .engine import Value
+from ..engine import Value
+from ..text.display import fmt, formula
+from .drawing import build, pipe
+from .options import DrawOptions, FrameState
 from .trace import BackwardTrace, trace_backward
 
 if TYPE_CHECKING:

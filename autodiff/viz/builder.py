@@ -8,14 +8,14 @@ import html
 import math
 from typing import TYPE_CHECKING
 
-from .display import fmt, symbol
-from .draw_style import DATA_INK, FONT, GRAD_INK, HIGHLIGHT, MUTED_INK, NEUTRAL, fill_colour, legend, row
-from .engine import Value
+from ..engine import Value
+from ..text.display import fmt, symbol
+from .options import DrawOptions, FrameState
+from .style import DATA_INK, FONT, GRAD_INK, HIGHLIGHT, MUTED_INK, NEUTRAL, fill_colour, legend, row
 
 if TYPE_CHECKING:
     import graphviz
 
-    from .drawing import DrawOptions, FrameState
 
 
 class Builder:

@@ -18,15 +18,15 @@ Value's ``tooltip`` holds its exact data and grad.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from ..engine import Value
+from ..graph import topological_order
+from ..text.display import node_names
+from .builder import Builder
 from .clusters import boxes as collapsed_boxes
-from .clusters import collapse_spec
-from .display import check_digits, node_names
-from .draw_builder import Builder
-from .engine import Value
-from .graph import topological_order
+from .options import DrawOptions, FrameState
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     import graphviz  # imported when a graph is drawn: `import autodiff` stays fast
 
 COLLAPSE_SCAN_FACTOR = 50  # with collapse=..., scan up to 50 × max_nodes Values before giving up
-RANKDIRS = ("LR", "TB", "RL", "BT")
 
 INSTALL_HINT = (
     "Graphviz's `dot` program was not found on PATH; it is needed to lay out and render graphs.\n"
@@ -53,53 +52,6 @@ class GraphTooLargeError(ValueError):
 
 class GraphvizMissingError(RuntimeError):
     """Graphviz's ``dot`` program is not installed (the DOT source was written instead)."""
-
-
-class DrawOptions(NamedTuple):
-    """The options of ``draw`` (validated); see ``draw`` for their meaning."""
-
-    rankdir: str = "LR"
-    show_grad: bool = True
-    show_local: bool = False
-    color: bool = True
-    highlight: frozenset = frozenset()
-    legend: bool = False
-    digits: int = 4
-    collapse: tuple[str, ...] | int = ()
-    max_nodes: int | None = 2000
-
-    @classmethod
-    def make(cls, **options) -> DrawOptions:
-        unknown = set(options) - set(cls._fields)
-        if unknown:
-            known = ", ".join(cls._fields)
-            raise TypeError(f"unknown drawing option(s) {', '.join(sorted(unknown))}; the options are: {known}")
-        o = dict(options)
-        if "rankdir" in o and o["rankdir"] not in RANKDIRS:
-            raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {o['rankdir']!r}")
-        if "digits" in o:
-            check_digits(o["digits"])
-        if "highlight" in o:
-            o["highlight"] = _values(o["highlight"], "highlight")
-        if "collapse" in o:
-            o["collapse"] = collapse_spec(o["collapse"])
-        m = o.get("max_nodes", 2000)
-        if m is not None and (type(m) is not int or m < 1):
-            raise ValueError(f"max_nodes must be a positive int or None (no limit), got {m!r}")
-        return cls(**o)
-
-
-class FrameState(NamedTuple):
-    """What a frame of the backward pass shows (used by ``frames.py``): the gradients computed
-    so far (nodes missing from ``grads`` show "?"), the node being processed, a caption, and
-    the colour scale of the whole pass (so colours do not jump between frames)."""
-
-    grads: Mapping[Value, float]
-    current: Value | None = None
-    caption: str = ""
-    scale: float | None = None
-    width_chars: int = 0  # > 0: every box this many characters wide, so the layout never moves
-    active_parents: frozenset = frozenset()
 
 
 def draw(
@@ -233,16 +185,3 @@ def count_nodes(root: Value, stop_after: int) -> int:
                     return stop_after + 1
                 stack.append(p)
     return len(seen)
-
-
-def _values(x, what: str) -> frozenset:
-    if isinstance(x, Value):
-        return frozenset((x,))
-    try:
-        items = frozenset(x)
-    except TypeError:
-        raise TypeError(f"{what} must be a Value or an iterable of Values, got {type(x).__name__}") from None
-    bad = [v for v in items if not isinstance(v, Value)]
-    if bad:
-        raise TypeError(f"{what} must hold Values only, got {type(bad[0]).__name__}: {bad[0]!r}")
-    return items

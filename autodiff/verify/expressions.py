@@ -23,8 +23,8 @@ import operator
 import warnings
 from collections.abc import Mapping
 
-from . import functions as F
-from .engine import Value
+from .. import functions as F
+from ..engine import Value
 from .expression_text import (
     MAX_DEPTH,
     MAX_LENGTH,

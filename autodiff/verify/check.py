@@ -15,11 +15,12 @@ import math
 import random
 from collections.abc import Callable, Mapping, Sequence
 
-from . import tables
-from .check_reports import FormulaReport, FormulaRow, GradcheckReport, GradcheckRow
-from .engine import Value, no_grad
+from ..engine import Value
+from ..graph import topological_order, zero_grad
+from ..modes import no_grad
+from ..text import tables
 from .expressions import Expression, parse
-from .graph import topological_order, zero_grad
+from .reports import FormulaReport, FormulaRow, GradcheckReport, GradcheckRow
 
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3  # torch.autograd.gradcheck's float64 defaults
 _DOMAIN_ERRORS = (ArithmeticError, ValueError)  # what the engine raises outside a function's domain
