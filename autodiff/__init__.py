@@ -16,7 +16,7 @@ from .functions import max as max  # public as autodiff.max, kept out of __all__
 from .functions import min as min
 from .functions import sum as sum
 from .graph import topological_order, zero_grad
-from .modes import is_grad_enabled, no_grad
+from .modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .rules import RULES
 from .scopes import current_scope, scope
 from .verify.check import check_formula, gradcheck
@@ -32,12 +32,15 @@ __all__ = [
     "GraphTooLargeError",
     "GraphvizMissingError",
     "PathLimitError",
+    "AnomalyError",
     "Value",
     "__version__",
     "check_formula",
     "current_scope",
+    "detect_anomaly",
     "dot",
     "draw",
+    "enable_grad",
     "gradcheck",
     "is_grad_enabled",
     "no_grad",
@@ -46,6 +49,7 @@ __all__ = [
     "save_frames",
     "save_gif",
     "scope",
+    "set_grad_enabled",
     "step_through",
     "topological_order",
     "trace_backward",

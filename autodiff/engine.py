@@ -5,32 +5,47 @@ upstream × local, accumulated over every path.
 Layout (``__slots__``, one object per node, no closures, no reference cycles):
 
     data, grad, label, op   the number, its gradient (0.0 at creation), a name, the operation
-    _a, _da                 first parent and ∂self/∂_a
-    _b, _db                 second parent and ∂self/∂_b, or, when the second operand was a
-                            plain number (``x * 3``), ``_b = None`` and ``_db`` = that number
-    n-ary nodes (sum, dot): ``_a = None``, ``_b`` = tuple of parents, ``_db`` = tuple of locals,
-                            and for dot ``_da`` = each parent's partner (∂(w·x)/∂w = x as a Value
-                            or number, which a higher-order pass needs)
-    _scope                  only set on nodes made inside ``autodiff.scope(...)`` (drawn as
-                            clusters); outside any scope the slot stays empty and costs no store
+    _a, _da / _b, _db       the parents and ∂self/∂parent; when the second operand was a plain
+                            number (``x * 3``), ``_b = None`` and ``_db`` = that number
+    n-ary nodes (sum, dot)  ``_a = None``, ``_b`` = the parents, ``_db`` = their locals, and for
+                            dot ``_da`` = each parent's partner (∂(w·x)/∂w = x, Value or number)
+    _scope                  set only on nodes made inside ``autodiff.scope(...)``
 
-The derivative rules themselves live in ``rules.py``; each method below computes the forward
-value and asks its table row for the local derivative. The three hottest gates (+, ×, relu),
-whose local derivatives are constants or inputs, are written out inline for speed;
-``tests/test_rules.py`` checks that every node records exactly what its row says.
+Each method computes the forward value and asks its ``rules.py`` row for the local derivative; the
+hottest gates (+, ×, relu) are written out inline (``tests/test_rules.py`` checks they agree).
+Operands and results must be finite (``guards.py``); grad mode and scopes are per thread
+(``modes.py``, ``scopes.py``) behind two fast-path switches that cost nothing single-threaded.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from numbers import Real
 
-from .graph import backpropagate, topological_order, zero_grad
+from . import graph
+from .graph import topological_order, zero_grad
+from .guards import check_data as _check_data
+from .guards import check_pow as _check_pow
+from .guards import leaf_error, refuse, refuse_node, type_error
+from .guards import number as _number
 from .rules import RULES
 
 Number = int | float
+
+
+class _Modes(threading.local):
+    """This thread's modes (``modes.py`` and ``scopes.py`` set them); a new thread starts here."""
+
+    grad, scope, anomaly = True, (), None  # record graphs?  the scope path new nodes get; detect_anomaly
+
+
+_mode = _Modes()
+# Fast-path switches for every thread at once (modes.py keeps them right): while no thread has grad
+# off, ``_grad_enabled`` is True and a new node is kept without asking its thread; while no thread
+# has a scope or anomaly detection on, ``_tracking`` is False and nodes are allocated bare.
 _grad_enabled = True
-_scope: tuple[str, ...] = ()  # set by scope.py; nodes made meanwhile record it (see _new)
+_tracking = False
 
 
 class Value:
@@ -38,14 +53,20 @@ class Value:
 
     __slots__ = ("data", "grad", "label", "op", "_a", "_da", "_b", "_db", "_scope")
 
-    def __init__(self, data: Number, label: str | None = None) -> None:
+    def __init__(self, data: Number, *parents: object, label: str | None = None) -> None:
+        if parents or (label is not None and not isinstance(label, str)):
+            raise leaf_error(parents, label)
         self.data = _check_data(data)
         self.grad = 0.0
         self.label = label
         self.op = ""
         self._a = self._da = self._b = self._db = None
-        if _scope:
-            self._scope = _scope
+        if _tracking and _mode.scope:
+            self._scope = _mode.scope
+
+    # copy, deepcopy and pickle, of any depth and keeping shared nodes shared (graph.py)
+    __copy__, __deepcopy__ = graph.copy_node, graph.deepcopy_node
+    __reduce_ex__, __setstate__ = graph.reduce_node, graph.set_node_state
 
     # ---- what the node recorded -------------------------------------------------------------
     @property
@@ -85,7 +106,6 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
-
     # Ordering compares data; equality and hashing stay by identity, so Values can key dicts.
     def __lt__(self, other):
         return self.data < _data(other)
@@ -111,7 +131,7 @@ class Value:
         v._da = 1.0
         t = type(other)
         if t is Value or (t is not float and isinstance(other, Value)):
-            v.data = self.data + other.data
+            v.data = d = self.data + other.data
             v._b = other
             v._db = 1.0
         else:
@@ -119,9 +139,11 @@ class Value:
                 other = _number(other, "add")
                 if other is NotImplemented:
                     return other
-            v.data = self.data + other
+            v.data = d = self.data + other
             v._b = None
             v._db = other
+        if d - d:  # nan (truthy) unless d is finite: an overflow, or a nan/inf operand
+            raise _refused("add", self, other)
         return v if _grad_enabled else _forget(v)
 
     __radd__ = __add__
@@ -137,7 +159,7 @@ class Value:
         t = type(other)
         if t is Value or (t is not float and isinstance(other, Value)):
             b = other.data
-            v.data = a * b
+            v.data = d = a * b
             v._da = b
             v._b = other
             v._db = a
@@ -146,10 +168,12 @@ class Value:
                 other = _number(other, "mul")
                 if other is NotImplemented:
                     return other
-            v.data = a * other
+            v.data = d = a * other
             v._da = other
             v._b = None
             v._db = other
+        if d - d:
+            raise _refused("mul", self, other)
         return v if _grad_enabled else _forget(v)
 
     __rmul__ = __mul__
@@ -174,12 +198,14 @@ class Value:
         v.label = None
         v.op = "relu"
         v._a = self
-        if x > 0.0:
+        if 0.0 < x < 1e309:  # (1e309 is inf: nan and ±inf data, set by hand, are refused)
             v.data = x
             v._da = 1.0
-        else:
+        elif -1e309 < x <= 0.0:
             v.data = 0.0
             v._da = 0.0
+        else:
+            raise refuse("relu", "relu", (x,))
         v._b = None
         v._db = None
         return v if _grad_enabled else _forget(v)
@@ -210,7 +236,10 @@ class Value:
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x if x > 0 else slope·x;  d/dx = 1 if x > 0 else slope (slope at 0, as PyTorch)."""
-        return _binary(_LEAKY, "leaky_relu", self, slope)
+        out = _binary(_LEAKY, "leaky_relu", self, slope)
+        if out is NotImplemented:
+            raise type_error("leaky_relu's slope", slope)
+        return out
 
     # ---- unary operations ---------------------------------------------------------------------
     def exp(self) -> Value:
@@ -218,9 +247,7 @@ class Value:
         try:
             out = math.exp(self.data)
         except OverflowError:
-            raise OverflowError(
-                f"exp overflow: exp({self.data!r}) is larger than the largest float (~1.8e308)"
-            ) from None
+            raise refuse("exp", "exp", (self.data,)) from None
         return _unary(_EXP, "exp", self, out)
 
     def log(self) -> Value:
@@ -269,7 +296,8 @@ class Value:
         The order is built iteratively (no recursion limit); pass ``order=topological_order(root)``
         to reuse one when backpropagating through the same graph again.
         """
-        backpropagate(self, _check_data(grad, "backward(grad=...)"), order)
+        g = _check_data(grad, "backward(grad=...)")
+        graph.backpropagate(self, g, order, _mode.anomaly if _tracking else None)
 
     def zero_grad(self) -> None:
         """Set ``grad = 0.0`` on every node of the graph that ends in this one."""
@@ -277,17 +305,32 @@ class Value:
 
     def detach(self) -> Value:
         """A new leaf with the same data, cut off from this graph (no gradient flows back)."""
-        return Value(self.data, self.label)
+        return Value(self.data, label=self.label)
 
 
-_new = Value.__new__
-_SUB, _DIV, _POW, _LEAKY, _NEG = (RULES[k] for k in ("sub", "div", "pow", "leaky_relu", "neg"))
-_EXP, _LOG, _SQRT, _TANH = RULES["exp"], RULES["log"], RULES["sqrt"], RULES["tanh"]
-_SIGMOID, _SOFTPLUS, _ABS, _SIN, _COS = (RULES[k] for k in ("sigmoid", "softplus", "abs", "sin", "cos"))
+_plain_new = _new = Value.__new__  # modes.py swaps _new for _tracked_new while some thread tracks
+_SUB, _DIV, _POW, _LEAKY, _NEG, _EXP, _LOG, _SQRT, _TANH, _SIGMOID, _SOFTPLUS, _ABS, _SIN, _COS = map(
+    RULES.get, ("sub", "div", "pow", "leaky_relu", "neg", "exp", "log", "sqrt", "tanh", "sigmoid", "softplus",
+                "abs", "sin", "cos"))  # fmt: skip
+
+
+def _tracked_new(cls):
+    """The allocator while some thread has a scope or anomaly detection on: this thread's scope is
+    recorded on the node, and detect_anomaly notes where the node was made."""
+    v = _plain_new(cls)
+    m = _mode
+    if m.scope:
+        v._scope = m.scope
+    if m.anomaly is not None:
+        m.anomaly.record(v)
+    return v
 
 
 def _node(data: float, op: str, a, da, b, db) -> Value:
-    """Make a node; under ``no_grad`` it is a leaf that remembers nothing."""
+    """Make a node (refusing a result that is not finite); under ``no_grad`` a leaf that remembers
+    nothing."""
+    if data - data:  # nan (truthy) unless data is finite
+        raise refuse_node(op, a, b, db)
     v = _new(Value)
     v.data = data
     v.grad = 0.0
@@ -301,14 +344,19 @@ def _node(data: float, op: str, a, da, b, db) -> Value:
 
 
 def _forget(v: Value) -> Value:
-    """Under ``no_grad``: keep the value, drop the record of how it was made."""
+    """Some thread has grad off: if it is this one, keep the value and drop how it was made."""
+    if _mode.grad:
+        return v
     v.op = ""
     v._a = v._da = v._b = v._db = None
     return v
 
 
 def _unary(rule, op: str, x: Value, out: float) -> Value:
-    return _node(out, op, x, rule.local(x.data, out), None, None)
+    xd = x.data
+    if xd - xd:  # inf or nan data set by hand: tanh(inf) = 1 would hide it
+        raise refuse(op, rule.symbol, (xd,))
+    return _node(out, op, x, rule.local(xd, out), None, None)
 
 
 def _binary(rule, op: str, a: Value, other) -> Value:
@@ -340,47 +388,12 @@ def _forward(rule, op: str, x: float, y: float) -> float:
     try:
         return rule.forward(x, y)
     except OverflowError:
-        raise OverflowError(f"{op} overflow: {x!r} {rule.symbol} {y!r} exceeds the float range") from None
+        raise refuse(op, rule.symbol, (x, y)) from None
 
 
-def _number(x, op: str):
-    """A plain-number operand as a float; NotImplemented for other types (Python then raises)."""
-    if type(x) is float:
-        return x
-    if type(x) is int:
-        return float(x)
-    if isinstance(x, Real) and not isinstance(x, bool):
-        return _check_data(x, op)
-    return NotImplemented
+def _refused(op: str, a: Value, other) -> ArithmeticError | ValueError:
+    return refuse(op, RULES[op].symbol, (a.data, other.data if isinstance(other, Value) else other))
 
 
 def _data(x) -> float:
     return x.data if isinstance(x, Value) else x
-
-
-def _check_data(x, where: str = "Value()") -> float:
-    """A finite float from a real number, or a TypeError/ValueError naming what was wrong."""
-    if type(x) is not float:
-        if type(x) is int:
-            x = float(x)
-        elif isinstance(x, Value):
-            raise TypeError(f"{where} needs a number, got a Value (use v.data, or v.detach())")
-        elif isinstance(x, Real) and not isinstance(x, bool):
-            x = float(x)
-        else:
-            raise TypeError(f"{where} needs a real number (int or float), got {type(x).__name__}: {x!r}")
-    if x - x != 0.0:  # NaN or ±inf
-        raise ValueError(f"{where} needs a finite number, got {x!r}")
-    return x
-
-
-def _check_pow(a, b, exponent_is_value: bool) -> None:
-    """Domain of a ** b: the errors name the operation and the numbers."""
-    if type(b) is not float and type(b) is not int and not isinstance(b, Real):
-        return  # not a number: the operator returns NotImplemented and Python raises TypeError
-    if a < 0 and exponent_is_value:
-        raise ValueError(f"pow: ∂(a**b)/∂b = a**b·ln a needs a >= 0 when the exponent is a Value, got a = {a!r}")
-    if a < 0 and not float(b).is_integer():
-        raise ValueError(f"pow: a negative base needs an integer exponent, got {a!r} ** {b!r}")
-    if a == 0 and b < 0:
-        raise ZeroDivisionError(f"pow: 0 cannot be raised to a negative power ({a!r} ** {b!r})")

@@ -8,7 +8,8 @@ import builtins
 from collections.abc import Iterable, Sequence
 from operator import mul
 
-from .engine import Value, _binary, _node, _number
+from .engine import Value, _binary, _node
+from .guards import SHOWN, is_finite, number, refuse, type_error
 from .rules import RULES
 
 _MAX, _MIN = RULES["max"], RULES["min"]
@@ -18,6 +19,7 @@ _ONLY_VALUES, _ONLY_FLOATS = {Value}, {float}
 def sum(values: Iterable[Value | float]) -> Value:
     """Σ xᵢ as one node;  ∂/∂xᵢ = 1 for every Value xᵢ (plain numbers only shift the total).
     A Value listed twice is a parent twice and gets 2 back, as it would through a chain."""
+    values = values if type(values) in (list, tuple) else list(values)
     parents: list[Value] = []
     total = 0.0
     for v in values:
@@ -26,6 +28,8 @@ def sum(values: Iterable[Value | float]) -> Value:
             total += v.data
         else:
             total += _plain(v, "sum")
+    if not is_finite(total):  # every term was finite: the sum overflowed
+        raise refuse("sum", "+", _terms(values))
     return _node(total, "sum", None, None, tuple(parents), (1.0,) * len(parents))
 
 
@@ -56,6 +60,8 @@ def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | 
         parents += tuple(xs[i] for i in x_pick)
         locals_ += tuple(wd[i] for i in x_pick)
         partners += tuple(ws[i] for i in x_pick)
+    if not is_finite(total):
+        raise _dot_error(wd, xd, bias)
     return _node(total, "dot", None, partners, parents, locals_)
 
 
@@ -86,17 +92,36 @@ def min(a: Value | float, b: Value | float) -> Value:
 
 def _pair(rule, op: str, a, b) -> Value:
     if isinstance(a, Value):
-        return _binary(rule, op, a, b)
-    if isinstance(b, Value):  # number first: the rule is symmetric, so swap the operands
-        return _binary(rule, op, b, a)
-    return Value(rule.forward(_plain(a, op), _plain(b, op)))
+        out = _binary(rule, op, a, _plain(b, op) if not isinstance(b, Value) else b)
+    elif isinstance(b, Value):  # number first: the rule is symmetric, so swap the operands
+        out = _binary(rule, op, b, _plain(a, op))
+    else:
+        out = Value(rule.forward(_plain(a, op), _plain(b, op)))
+    return out
 
 
 def _plain(x, op: str) -> float:
-    y = _number(x, op)
+    """A plain-number operand as a finite float, or a TypeError / ValueError naming ``op``."""
+    y = number(x, op)
     if y is NotImplemented:
-        raise TypeError(f"{op} needs Values or numbers, got {type(x).__name__}: {x!r}")
+        raise type_error(op, x)
     return y
+
+
+def _dot_error(wd: list[float], xd: list[float], bias) -> ValueError | ArithmeticError:
+    """Why Σ wᵢxᵢ + b is not finite: an entry that is not (named by its place), else an overflow."""
+    for name, seq in (("ws", wd), ("xs", xd)):
+        for i, x in enumerate(seq):
+            if not is_finite(x):
+                return ValueError(f"dot: {name}[{i}] is {x!r}; operations need finite numbers")
+    pairs = [f"{w!r}·{x!r}" for w, x in zip(wd[:SHOWN], xd)] + ([] if bias is None else [repr(_terms((bias,))[0])])
+    more = f" + … ({len(wd) - SHOWN} more)" if len(wd) > SHOWN else ""
+    return OverflowError(f"dot overflow: {' + '.join(pairs)}{more} is beyond the float range (±1.8e308)")
+
+
+def _terms(values) -> list[float]:
+    """The numbers of a sequence of Values and plain numbers (for an error message)."""
+    return [v.data if isinstance(v, Value) else v for v in values]
 
 
 __all__ = ["dot", "max", "min", "sum"]

@@ -6,6 +6,9 @@ Works on the node layout of ``engine.Value`` (``_a, _da, _b, _db``) and imports 
 
 from __future__ import annotations
 
+import copy
+import copyreg
+import threading
 from collections.abc import Iterable
 from operator import attrgetter
 from typing import Any, Protocol
@@ -66,19 +69,40 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def backpropagate(root: Value, grad: float, order: list[Value] | None = None) -> None:
+def backpropagate(root: Value, grad: float, order: list[Value] | None = None, anomaly=None) -> None:
     """The chain rule over the graph ending in ``root``: walking the order backwards, each node
     adds upstream × local to each parent's grad. This pass's gradient is added to whatever the
-    nodes already held (accumulation, as PyTorch)."""
+    nodes already held (accumulation, as PyTorch). With ``anomaly`` (a ``detect_anomaly`` record)
+    every new gradient is checked, and the first that is not finite raises through
+    ``anomaly.fail(...)`` with every grad put back as it was."""
     if order is None:
         order = topological_order(root)
+    elif type(order) is not list or not order or order[-1] is not root:
+        what = f"got a {type(order).__name__}" if type(order) is not list else (
+            "it is empty" if not order else "its last node is not this root")  # fmt: skip
+        raise ValueError(f"backward(order=...) needs topological_order(root), the list that ends in this root: {what}")
     saved = None
-    if any(map(_get_grad, order)):
+    if anomaly is not None or any(map(_get_grad, order)):
         # Grads left from earlier passes: run this pass from zero, then add the old ones back,
         # so that a node's upstream is this pass's gradient alone.
         saved = [v.grad for v in order]
         zero_grad(order)
     root.grad = grad
+    if anomaly is None:
+        _propagate(order)
+    else:
+        try:
+            _propagate_checked(order, anomaly)
+        except BaseException:
+            for v, old in zip(order, saved):
+                v.grad = old
+            raise
+    if saved is not None:
+        for v, old in zip(order, saved):
+            v.grad = old + v.grad
+
+
+def _propagate(order: list[Value]) -> None:
     for v in reversed(order):
         g = v.grad
         a = v._a
@@ -92,12 +116,100 @@ def backpropagate(root: Value, grad: float, order: list[Value] | None = None) ->
             if parents is not None:
                 for p, local in zip(parents, v._db):
                     p.grad += g * local
-    if saved is not None:
-        for v, old in zip(order, saved):
-            v.grad = old + v.grad
+
+
+def _propagate_checked(order: list[Value], anomaly) -> None:
+    """``_propagate`` that stops at the first gradient that is NaN or infinite."""
+    for v in reversed(order):
+        g = v.grad
+        for i, (p, local) in enumerate(edges(v)):
+            new = p.grad + g * local
+            if new - new != 0.0:
+                anomaly.fail(v, i, p, g, local, new)
+            p.grad = new
+
+
+def edges(v: Value) -> list[tuple[Value, float]]:
+    """(parent, ∂v/∂parent) for each parent of ``v``, in the order it records them."""
+    a = v._a
+    if a is not None:
+        return [(a, v._da)] if v._b is None else [(a, v._da), (v._b, v._db)]
+    return list(zip(v._b, v._db)) if v._b is not None else []
 
 
 def zero_grad(values: Iterable[Value]) -> None:
     """Set ``grad = 0.0`` on each of the given Values (a model's parameters, or a whole order)."""
     for v in values:
         v.grad = 0.0
+
+
+# ---- copy, deepcopy and pickle: iterative (any depth works), shared nodes stay shared ---------------
+_FIELDS = ("data", "grad", "label", "op", "_a", "_da", "_b", "_db")
+
+
+def copy_node(v: Value) -> Value:
+    """``copy.copy``: a new node with the same data, grad and label, sharing the same parents."""
+    c = type(v).__new__(type(v))
+    for name in _FIELDS:
+        setattr(c, name, getattr(v, name))
+    scope = getattr(v, "_scope", None)
+    if scope is not None:
+        c._scope = scope
+    return c
+
+
+def deepcopy_node(v: Value, memo: dict) -> Value:
+    """``copy.deepcopy``: every node behind ``v`` copied once, in topological order (no recursion),
+    each looked up in ``memo`` first, so nodes shared with other copied objects stay shared."""
+    cls = type(v)
+    for u in topological_order(v):
+        if id(u) in memo:
+            continue
+        c = memo[id(u)] = cls.__new__(cls)
+        c.data, c.label, c.op = u.data, u.label, u.op
+        c.grad = u.grad if type(u.grad) is float else copy.deepcopy(u.grad, memo)
+        c._a, c._da, c._b, c._db = (_copied(x, memo) for x in (u._a, u._da, u._b, u._db))
+        scope = getattr(u, "_scope", None)
+        if scope is not None:
+            c._scope = scope
+    return memo[id(v)]
+
+
+def _copied(x, memo: dict):
+    if x is None or type(x) is float:
+        return x
+    if type(x) is tuple:
+        return tuple(_copied(y, memo) for y in x)
+    return memo[id(x)] if id(x) in memo else copy.deepcopy(x, memo)
+
+
+class _Scheduled(threading.local):
+    def __init__(self) -> None:
+        self.ids: set[int] = set()  # nodes listed at the head of a state being pickled now
+
+
+_scheduled = _Scheduled()
+
+
+def reduce_node(v: Value, protocol: int = 2):
+    """``pickle``: the first node pickled lists, at the head of its state, every node it depends on
+    in topological order; pickle saves those one at a time, each after its parents, so its own
+    recursion stays shallow at any depth, and its memo keeps shared nodes shared (also with other
+    objects pickled alongside). A node so listed is then saved with its fields alone."""
+    ids = _scheduled.ids
+    if id(v) in ids:
+        ids.discard(id(v))
+        prefix = None
+    else:
+        prefix = topological_order(v)[:-1]
+        _scheduled.ids = set(map(id, prefix))
+    state = (prefix or None, *(getattr(v, name) for name in _FIELDS), getattr(v, "_scope", None))
+    return copyreg.__newobj__, (type(v),), state
+
+
+def set_node_state(v: Value, state: tuple) -> None:
+    """Unpickling: fill a node from ``reduce_node``'s state (its head, the listed nodes, is
+    already restored by then)."""
+    _, v.data, v.grad, v.label, v.op, v._a, v._da, v._b, v._db, scope = state
+    if scope is not None:
+        v._scope = scope

@@ -162,7 +162,7 @@ class Neuron(Module):
         """f(w·x + b) for one input x (a list of nin numbers or Values); records ``z`` and ``out``."""
         x = check_input(x, self.nin, self.name)
         xt, xd, kind = _prepare(x)
-        return _fire(self, xt, xd, kind, (*engine._scope, *self._path))
+        return _fire(self, xt, xd, kind, (*engine._mode.scope, *self._path))
 
     def __repr__(self) -> str:
         shown = ""
@@ -309,7 +309,7 @@ class Layer(Module):
 
     def forward(self, x) -> Value | list[Value]:
         """The layer's outputs for one input x (nin numbers or Values)."""
-        out = self._forward(check_input(x, self.nin, self.name), engine._scope)
+        out = self._forward(check_input(x, self.nin, self.name), engine._mode.scope)
         return out[0] if len(out) == 1 else out
 
     def _forward(self, x: list, outer: tuple[str, ...], hidden: bool = False) -> list[Value]:

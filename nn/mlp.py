@@ -92,7 +92,7 @@ class MLP(Module):
 
     def forward(self, x) -> Value | list[Value]:
         """The network's output for one input x (nin numbers or Values)."""
-        outer = engine._scope
+        outer = engine._mode.scope
         first = self.layers[0]
         x = first._forward(check_input(x, first.nin, first.name), outer)
         for layer in self.layers[1:]:
