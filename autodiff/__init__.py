@@ -29,10 +29,10 @@ from .viz.trace import trace_backward, trace_forward
 
 __all__ = [
     "RULES",
+    "AnomalyError",
     "GraphTooLargeError",
     "GraphvizMissingError",
     "PathLimitError",
-    "AnomalyError",
     "Value",
     "__version__",
     "check_formula",

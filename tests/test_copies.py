@@ -43,7 +43,7 @@ def same_graph(a, b) -> None:
 
 @pytest.mark.parametrize("clone", [copy.deepcopy, lambda v: pickle.loads(pickle.dumps(v))], ids=["deepcopy", "pickle"])
 def test_a_graph_comes_back_whole_and_backward_agrees(clone):
-    x, y, q, f = diamond_with_reuse()
+    x, y, _q, f = diamond_with_reuse()
     f2 = clone(f)
     same_graph(f, f2)
     leaves = {v.label: v for v in autodiff.topological_order(f2) if v.is_leaf}
@@ -56,7 +56,7 @@ def test_a_graph_comes_back_whole_and_backward_agrees(clone):
 
 @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
 def test_shared_nodes_stay_shared_across_objects_pickled_together(protocol):
-    x, y, q, f = diamond_with_reuse()
+    x, _y, q, f = diamond_with_reuse()
     x2, q2, f2 = pickle.loads(pickle.dumps([x, q, f], protocol=protocol))
     order = autodiff.topological_order(f2)
     assert x2 in order and q2 in order  # the very objects, not copies of them
@@ -66,7 +66,7 @@ def test_shared_nodes_stay_shared_across_objects_pickled_together(protocol):
 
 
 def test_deepcopy_memo_keeps_identities_across_objects():
-    x, y, q, f = diamond_with_reuse()
+    x, _y, _q, f = diamond_with_reuse()
     x2, f2 = copy.deepcopy((x, f))
     assert x2 in autodiff.topological_order(f2)
     assert x2 is not x
@@ -87,7 +87,7 @@ def test_any_depth_works_at_the_default_recursion_limit(clone, depth):
 
 
 def test_copy_copy_shares_the_parents():
-    x, y, q, f = diamond_with_reuse()
+    _x, _y, _q, f = diamond_with_reuse()
     g = copy.copy(f)
     assert g is not f and g.parents == f.parents and g.local_grads == f.local_grads
     assert (g.data, g.grad, g.op) == (f.data, f.grad, f.op)
