@@ -52,18 +52,28 @@ def test_save_frames_writes_one_valid_png_per_step(tmp_path):
             assert im.format == "PNG" and im.width > 800 and im.height > 200
             sizes.add(im.width)
     assert len(sizes) == 1, "every frame has the same layout width"
-    assert [round(v.grad, 2) for v in leaves] == [-0.2, 0.39, -0.39, -0.59, 0.2], "the pass ran"
+    assert all(v.grad == 0.0 for v in leaves), "the pass was traced on the side"
+    shown = autodiff.trace_backward(f).grads
+    assert [round(shown[v], 2) for v in leaves] == [-0.2, 0.39, -0.39, -0.59, 0.2]
     svgs = autodiff.save_frames(autodiff.trace_backward(add_mul()[-1]), tmp_path / "svg", fmt="svg")
     assert len(svgs) == 2 and all(p.read_text().lstrip().startswith("<?xml") for p in svgs)
     with pytest.raises(ValueError, match="png or svg"):
         autodiff.save_frames(f, tmp_path / "x", fmt="jpeg")
 
 
-def test_a_given_trace_is_drawn_without_running_the_pass_again(tmp_path):
+def test_a_given_trace_is_drawn_without_running_the_pass_again(tmp_path, monkeypatch):
     x, *_, f = add_mul()
     trace = autodiff.trace_backward(f)
-    autodiff.save_frames(trace, tmp_path)
-    assert x.grad == -4.0, "not accumulated a second time"
+
+    def traced_again(*args, **kwargs):
+        raise AssertionError("the pass was traced again")
+
+    monkeypatch.setattr("autodiff.viz.frames.trace_backward", traced_again)
+    assert len(autodiff.save_frames(trace, tmp_path)) == 2
+    with pytest.raises(AssertionError, match="traced again"):
+        autodiff.save_frames(f, tmp_path)
+    monkeypatch.undo()
+    assert x.grad == 0.0, "and the trace itself touched no .grad"
     with pytest.raises(TypeError, match="BackwardTrace"):
         autodiff.save_frames("f", tmp_path)
 

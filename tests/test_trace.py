@@ -1,6 +1,6 @@
 """Step-by-step traces: the steps of (x + y)·z and of the sigmoid gate against the documents'
-numbers and the hand derivation, the same gradients as ``backward()`` (accumulation included),
-contributions summing to each gradient on graphs with reuse, the tables; and ``paths``."""
+numbers and the hand derivation, bitwise the gradients of a fresh ``backward()`` (and no ``.grad``
+touched), contributions summing to each gradient on graphs with reuse, the tables; and ``paths``."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def test_trace_of_add_mul_matches_the_document_step_by_step():
     # add distributes: q's upstream goes to x and y unchanged
     assert second.upstream == g["q"]
     assert contributions(second) == [(x, 1.0, g["x"], 0.0, g["x"]), (y, 1.0, g["y"], 0.0, g["y"])]
-    assert (x.grad, y.grad, z.grad, q.grad, f.grad) == (g["x"], g["y"], g["z"], g["q"], 1.0)
+    assert [trace.grads[v] for v in (x, y, z, q, f)] == [g["x"], g["y"], g["z"], g["q"], 1.0]
+    assert (x.grad, y.grad, z.grad, q.grad, f.grad) == (0.0,) * 5, "the trace touches no .grad"
     forward = autodiff.trace_forward(f)
     assert [(s.node, s.value) for s in forward] == [(v, v.data) for v in autodiff.topological_order(f)]
     assert [s.value for s in forward if s.node in (q, f)] == [
@@ -93,10 +94,11 @@ def test_trace_of_the_staged_sigmoid_gate_matches_the_hand_derivation():
             assert c.before == 0.0 and c.after == c.contribution  # no reuse in this graph
     assert close(d_z, ref["expected_grads"]["w2"]), "the chain of gates gives σ(1 − σ)"
     for name, grad in ref["expected_grads"].items():
-        assert close(v[name].grad, grad), name
+        assert close(trace.grads[v[name]], grad), name
     assert close(f.data, ref["expected_forward"]["f"]) and z.data == ref["expected_forward"]["dot"]
     # the document prints them rounded: dx = [0.39, -0.59], dw = [-0.2, -0.39, 0.2]
-    assert [round(v[k].grad, 2) for k in ("x0", "x1", "w0", "w1", "w2")] == [0.39, -0.59, -0.2, -0.39, 0.2]
+    shown = [round(trace.grads[v[k]], 2) for k in ("x0", "x1", "w0", "w1", "w2")]
+    assert shown == [0.39, -0.59, -0.2, -0.39, 0.2]
 
 
 def test_trace_of_the_fused_sigmoid_is_one_step_for_the_whole_block():
@@ -111,7 +113,7 @@ def test_trace_of_the_fused_sigmoid_is_one_step_for_the_whole_block():
     assert c.parent is z and close(c.local, sigma_prime) and close(c.local, f.data * (1 - f.data))
     assert len(trace) == 1 + 4, "σ, then the two adds and the two multiplies"
     for name, grad in ref["expected_grads"].items():
-        assert close(v[name].grad, grad), name
+        assert close(trace.grads[v[name]], grad), name
 
 
 # ---- the same as backward() ---------------------------------------------------------------------------------
@@ -125,20 +127,24 @@ def reuse_graph():
     return (a, b, c), d
 
 
-def test_trace_backward_leaves_exactly_the_gradients_of_backward_accumulation_included():
+def test_trace_backward_gives_exactly_the_gradients_of_a_fresh_backward_and_touches_no_grad():
     _, d1 = reuse_graph()
     _, d2 = reuse_graph()
-    order1, order2 = autodiff.topological_order(d1), autodiff.topological_order(d2)
+    _, d3 = reuse_graph()
+    order1, order2, order3 = (autodiff.topological_order(d) for d in (d1, d2, d3))
     d1.backward()
-    autodiff.trace_backward(d2)
-    assert [v.grad for v in order1] == [v.grad for v in order2]
-    d1.backward(2.5)  # a second pass accumulates
+    t = autodiff.trace_backward(d2)
+    assert [t.grads[v] for v in order2] == [v.grad for v in order1]
+    assert all(v.grad == 0.0 for v in order2) and t.earlier == {}
+    d3.backward(2.5)  # a fresh pass with seed 2.5
+    d2.backward()
+    d2.backward(2.5)  # d2 now holds two passes
+    held = [v.grad for v in order2]
     t = autodiff.trace_backward(d2, 2.5)
-    assert [v.grad for v in order1] == [v.grad for v in order2]
+    assert [t.grads[v] for v in order2] == [v.grad for v in order3], "one pass from zero, whatever .grad holds"
+    assert [v.grad for v in order2] == held, "and .grad is left as it was"
     assert t.seed == 2.5 and t[0].upstream == 2.5
-    assert set(t.earlier) == {v for v in order2 if v.grad - t.grads[v] != 0}
-    for v in order2:  # the pass ran from zero: .grad = earlier + this pass
-        assert v.grad == t.earlier.get(v, 0.0) + t.grads[v]
+    assert t.earlier == {v: v.grad for v in order2 if v.grad} and len(t.earlier) == len(order2)
     assert all(c.before == 0.0 for c in t[0].contributions), "this pass starts from zero"
     with pytest.raises(TypeError, match="Value"):
         autodiff.trace_backward(3.0)
@@ -157,6 +163,7 @@ def test_contributions_sum_to_each_final_gradient_with_reuse():
             assert ctr.after == ctr.before + ctr.contribution
             assert ctr.before == sum_in_order(received.get(ctr.parent, []))
             received.setdefault(ctr.parent, []).append(ctr.contribution)
+    d.backward()  # from zero: the trace left every .grad at 0
     for v, parts in received.items():
         assert sum_in_order(parts) == v.grad == trace.grads[v], v
     assert len(received[a]) == 5 and len(received[c]) == 3, "a: a·b, +a, a·3, max, dot; c: c·c twice, dot"
@@ -187,7 +194,7 @@ def test_a_deep_chain_traces_without_recursion():
     for _ in range(20_000):
         v = v * 1.0
     trace = autodiff.trace_backward(v)
-    assert len(trace) == 20_000 and x.grad == 1.0
+    assert len(trace) == 20_000 and trace.grads[x] == 1.0 and x.grad == 0.0
     report = autodiff.paths(v, x)
     assert len(report) == 1 and len(report[0].nodes) == 20_001 and report.total == 1.0
 
@@ -212,7 +219,8 @@ def test_tables_read_like_a_hand_derivation():
     assert "<table" in autodiff.trace_forward(f)._repr_html_()
     f.backward()
     again = str(autodiff.trace_backward(f))
-    assert "held gradients from earlier passes" in again and "0 → -4" in again
+    assert "hold gradients from earlier passes in .grad" in again and "0 → -4" in again
+    assert "left every .grad as it was" in again
 
 
 def test_names_of_unlabelled_and_repeated_nodes():

@@ -98,9 +98,8 @@ def run_grad(args: argparse.Namespace) -> int:
     if args.trace:
         from ..viz.trace import trace_backward
 
-        trace = trace_backward(out)  # the backward pass, step by step (same grads as backward())
-    else:
-        out.backward()
+        trace = trace_backward(out)  # the backward pass, step by step (traced on the side, .grad untouched)
+    out.backward()
     drawn = None
     if args.draw:
         from ..viz.drawing import render

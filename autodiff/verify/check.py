@@ -5,7 +5,8 @@ Finite differences are central:  ∂f/∂xᵢ ≈ (f(x + ε·eᵢ) − f(x − �
 ``gradcheck`` uses ``torch.autograd.gradcheck``'s rule and defaults (float64): an input passes when
 |analytic − numeric| ≤ atol + rtol·|numeric|, with ε = 1e-6, atol = 1e-5, rtol = 1e-3.
 Both return reports that print as a table, render as HTML in Jupyter and are truthy only when
-everything agrees.
+everything agrees. Neither changes any ``.grad`` or ``.data`` it can see: the engine's gradients are
+computed on the side (``viz.trace.gradients``, bitwise what ``backward()`` gives from zero).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 
 from ..engine import Value
-from ..graph import topological_order, zero_grad
 from ..modes import no_grad
 from ..text import tables
+from ..viz.trace import gradients
 from .expressions import Expression, parse
 from .reports import FormulaReport, FormulaRow, GradcheckReport, GradcheckRow
 
@@ -50,8 +51,10 @@ class _Function:
             return self.f(**point)
         return self.f(*(point[n] for n in self.names))
 
-    def graph(self, point: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
-        """f at ``point`` built from fresh leaves, after ``backward()``: (output, leaves)."""
+    def graph(self, point: Mapping[str, float]) -> tuple[Value, dict[str, float]]:
+        """f at ``point`` built from fresh leaves: (output, {name: ∂f/∂name}), the gradients of one
+        backward pass from zero computed on the side (no ``.grad`` is touched, not even of Values
+        that ``f`` reads itself)."""
         leaves = {n: Value(point[n], label=n) for n in self.names}
         out = self(leaves)
         if not isinstance(out, Value):
@@ -59,8 +62,8 @@ class _Function:
                 f"f must return a Value built from its inputs, got {type(out).__name__} "
                 "(use Value operations such as x.exp(), not math.exp)"
             )
-        out.backward()
-        return out, leaves
+        grads = gradients(out)
+        return out, {n: grads.get(v, 0.0) for n, v in leaves.items()}
 
     def value(self, point: Mapping[str, float]) -> float:
         with no_grad():
@@ -110,10 +113,10 @@ def gradcheck(
     """Compare the engine's gradient of the scalar ``f(*inputs)`` (or ``f(**inputs)`` for a mapping,
     or an expression string) with central finite differences, input by input.
 
-    Fresh leaves are made from the inputs' values, so the inputs' own ``.grad`` is left alone.
-    When ``f`` takes no arguments, ``inputs`` are the Values it reads itself (a model's
-    ``parameters()``, or ``dict(model.named_parameters())``): each is nudged by ±ε in place and put
-    back, and every grad in the graph is restored afterwards.
+    Fresh leaves are made from the inputs' values, and the gradient is computed on the side, so no
+    ``.grad`` is touched. When ``f`` takes no arguments, ``inputs`` are the Values it reads itself (a
+    model's ``parameters()``, or ``dict(model.named_parameters())``): each is nudged by ±ε in place and
+    put back bitwise (also when ``f`` raises), and no ``.grad`` is touched either.
     """
     if not eps > 0:
         raise ValueError(f"eps must be > 0, got {eps!r}")
@@ -134,10 +137,10 @@ def gradcheck(
             names = _input_names(f, xs)
     func = _Function(f, names, keywords)
     point = {n: x.data if isinstance(x, Value) else Value(x).data for n, x in zip(names, xs)}
-    out, leaves = func.graph(point)
+    out, analytic_of = func.graph(point)
     rows = []
     for n in names:
-        analytic = leaves[n].grad
+        analytic = analytic_of[n]
         try:
             numeric = func.numeric(point, n, eps)
         except _DOMAIN_ERRORS as err:
@@ -156,14 +159,8 @@ def _gradcheck_in_place(f: Callable, inputs, eps: float, atol: float, rtol: floa
     out = f()
     if not isinstance(out, Value):
         raise TypeError(f"f must return a Value, got {type(out).__name__}")
-    order = topological_order(out)
-    saved = [v.grad for v in order]
-    zero_grad(order)
-    out.backward(order=order)
-    in_graph = set(order)
-    analytic = [v.grad if v in in_graph else 0.0 for _, v in named]
-    for v, g in zip(order, saved):
-        v.grad = g
+    grads = gradients(out)
+    analytic = [grads.get(v, 0.0) for _, v in named]
     rows = []
     for (name, v), a in zip(named, analytic):
         x0 = v.data
@@ -304,10 +301,10 @@ def _given_points(at, names: tuple[str, ...]) -> list[dict[str, float]]:
 
 def _check_point(func: _Function, hands: dict, p: dict[str, float], given: bool, rtol: float, atol: float):
     """Rows for one point; raises a domain error when f (or f at x ± ε, for a random point) fails."""
-    _, leaves = func.graph(p)
+    _, engine_of = func.graph(p)
     rows = []
     for name, (_, h) in hands.items():
-        engine = leaves[name].grad
+        engine = engine_of[name]
         try:
             numeric = func.numeric(p, name, EPS)
             fd_ok = _gradcheck_ok(engine, numeric, ATOL, RTOL)

@@ -2,10 +2,10 @@
 edges to its parents bold, the gradients computed so far filled in, "?" where none has arrived
 yet), saved into a folder or as an animated GIF.
 
-The frames come from ``trace_backward``: pass a root (the pass is run, accumulating into
-``.grad`` exactly as ``root.backward()`` would) or a ``BackwardTrace`` you already have. They show
-this pass's gradients; every frame uses the same layout and colour scale, so only the numbers
-and the outline move.
+The frames come from ``trace_backward``: pass a root (the pass is traced on the side, leaving every
+``.grad`` as it was) or a ``BackwardTrace`` you already have. They show the gradients of one pass
+from zero; every frame uses the same layout and colour scale, so only the numbers and the outline
+move.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ PROGRESS_FROM = 20  # show a progress bar from this many frames on
 
 
 def backward_trace(source: Value | BackwardTrace) -> BackwardTrace:
-    """A trace from a root (running the pass) or the trace itself."""
+    """A trace from a root (traced on the side, no ``.grad`` touched) or the trace itself."""
     if isinstance(source, BackwardTrace):
         return source
     if isinstance(source, Value):
@@ -94,7 +94,7 @@ def render_frames(source: Value | BackwardTrace, fmt_: str = "png", *, max_steps
 def save_frames(source: Value | BackwardTrace, folder: str | Path, fmt: str = "png", *,
                 max_steps: int = MAX_STEPS, **draw_options) -> list[Path]:  # fmt: skip
     """One image per backward step, ``step_001.png``, ``step_002.png``, ... in ``folder``
-    (created if needed). Runs the backward pass as ``trace_backward`` does, unless given a trace."""
+    (created if needed). Traces the pass as ``trace_backward`` does, unless given a trace."""
     from pathlib import Path
 
     folder = Path(folder)
@@ -112,11 +112,13 @@ def save_frames(source: Value | BackwardTrace, folder: str | Path, fmt: str = "p
 def save_gif(source: Value | BackwardTrace, path: str | Path, *, duration: int = 1200, hold_last: int = 3,
              max_steps: int = MAX_STEPS, **draw_options) -> Path:  # fmt: skip
     """The whole backward pass as an animated GIF, one frame per step, ``duration`` ms each
-    (the last frame held ``hold_last`` times as long); loops forever."""
+    (the last frame held ``hold_last`` times as long); loops forever. The folder is created if needed."""
     from PIL import Image
 
     if type(duration) is not int or duration < 20:
         raise ValueError(f"duration is milliseconds per frame, an int >= 20, got {duration!r}")
+    if type(hold_last) is not int or hold_last < 1:
+        raise ValueError(f"hold_last is how many frames' time the last frame stays, an int >= 1, got {hold_last!r}")
     from pathlib import Path
 
     path = Path(path)
@@ -133,6 +135,7 @@ def save_gif(source: Value | BackwardTrace, path: str | Path, *, duration: int =
         canvas.paste(f, (0, 0))
         padded.append(canvas)
     durations = [duration] * (len(padded) - 1) + [duration * hold_last]
+    path.parent.mkdir(parents=True, exist_ok=True)
     padded[0].save(path, save_all=True, append_images=padded[1:], duration=durations, loop=0, optimize=False,
                    disposal=1)  # fmt: skip
     return path

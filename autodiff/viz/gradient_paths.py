@@ -41,10 +41,15 @@ class PathsReport(Listing):
         r, x = n[self.root], n.get(self.x, self.x.label or "x")
         head = f"∂{r}/∂{x} as a sum over paths: {len(self)} path{'s' if len(self) != 1 else ''} from {x} to {r}"
         rows = []
+        reused: dict[Value, set[Value]] = {}  # node → the parents it uses more than once, counted once per node
         for p in self.paths:
             route = " → ".join(n[v] for v in p.nodes)
-            twice = [f"{n[a]} as input {k + 1} of {n[b]}" for a, b, k in zip(p.nodes, p.nodes[1:], p.slots)
-                     if b.parents.count(a) > 1]  # fmt: skip
+            twice = []
+            for a, b, k in zip(p.nodes, p.nodes[1:], p.slots):
+                if b not in reused:
+                    reused[b] = _repeated(b.parents)
+                if a in reused[b]:
+                    twice.append(f"{n[a]} as input {k + 1} of {n[b]}")
             if twice:
                 route += f"  ({'; '.join(twice)})"
             factors = " × ".join(fmt(a, d) for a in p.locals) or "1"
@@ -67,6 +72,15 @@ class PathsReport(Listing):
         return (f'<p><b>{html.escape(head)}</b></p><table style="font-family:monospace">'
                 f"<tr><th>path (each factor: ∂next/∂previous)</th><th>product</th></tr>{cells}</table>"
                 f"<p>{html.escape(foot)}</p>")  # fmt: skip
+
+
+def _repeated(parents: tuple[Value, ...]) -> set[Value]:
+    """The parents listed more than once (x in x·x, or in sum([x, x, y]))."""
+    seen: set[Value] = set()
+    twice: set[Value] = set()
+    for p in parents:
+        (twice if p in seen else seen).add(p)
+    return twice
 
 
 def count_paths(root: Value, x: Value, order: list[Value] | None = None) -> int:
@@ -118,6 +132,7 @@ def paths(root: Value, x: Value, limit: int = 1000, *, digits: int = 4) -> Paths
     # Depth-first from the root back to x, without recursion. Each entry is (node, rest), where
     # rest is a linked list (next node, ∂next/∂node, input slot, its rest) leading on to the root.
     stack: list[tuple[Value, tuple | None]] = [(root, None)]
+    edges_of: dict[Value, list[tuple[Value, float, int]]] = {}  # a node's edges on some path, listed once
     while stack:
         v, rest = stack.pop()
         if v is x:
@@ -132,7 +147,10 @@ def paths(root: Value, x: Value, limit: int = 1000, *, digits: int = 4) -> Paths
                 product *= a
             found.append(GradientPath(tuple(nodes), tuple(locals_), product, tuple(slots)))
             continue
-        edges = [(p, a, k) for k, (p, a) in enumerate(zip(v.parents, v.local_grads)) if p in on_path]
-        for p, a, k in reversed(edges):  # reversed: the first parent is explored first
+        edges = edges_of.get(v)
+        if edges is None:  # reversed: the first parent is explored first
+            edges = edges_of[v] = [(p, a, k) for k, (p, a) in enumerate(zip(v.parents, v.local_grads))
+                                   if p in on_path][::-1]  # fmt: skip
+        for p, a, k in edges:
             stack.append((p, (v, a, k, rest)))
     return PathsReport(root, x, found, names, digits)

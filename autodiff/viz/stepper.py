@@ -16,8 +16,9 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
 def step_through(source: Value | BackwardTrace, **draw_options) -> StepThrough:
-    """The backward pass of ``source`` (a root, whose pass is run as ``trace_backward`` does, or a
-    ``BackwardTrace``) as a step-through display; draw options as for ``draw``."""
+    """The backward pass of ``source`` (a root, whose pass is traced on the side as ``trace_backward``
+    does, no ``.grad`` touched, or a ``BackwardTrace``) as a step-through display; draw options as for
+    ``draw``."""
     trace, frames = render_frames(source, "png", **draw_options)
     return StepThrough(trace, frames)
 

@@ -1,10 +1,11 @@
 """Step-by-step traces of the forward and backward passes, printed like a hand derivation.
 
-``trace_backward(root)`` runs the backward pass exactly as ``root.backward()`` does (the same order,
-the same arithmetic, the same accumulation into ``.grad``) and records every step: the node, its
-upstream gradient ∂root/∂node, and for each parent the local derivative ∂node/∂parent, the
-contribution upstream × local and the parent's gradient before and after it was added.
-It is a separate walk: ``backward()`` itself records nothing and stays fast.
+``trace_backward(root)`` computes the backward pass on the side, in a dict of gradients: the order
+and the arithmetic of ``root.backward()`` from zero, so its numbers are bitwise the ones
+``backward()`` gives on a fresh graph; and it records every step: the node, its upstream gradient
+∂root/∂node, and for each parent the local derivative ∂node/∂parent, the contribution
+upstream × local and the parent's gradient before and after it was added. No ``.grad`` is written
+(tools never change what they show); ``gradients(root)`` is the same pass, unrecorded.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import html
 from typing import NamedTuple
 
 from ..engine import Value, _check_data
-from ..graph import topological_order, zero_grad
+from ..graph import topological_order
 from ..text.display import Listing, check_digits, fmt, formula, unique_names
 
 
@@ -79,8 +80,8 @@ class ForwardTrace(Listing):
 class BackwardTrace(Listing):
     """The steps of one backward pass: ``print(trace)`` for a table, ``trace[i]`` for a ``Step``.
 
-    ``grads`` holds every node's gradient from this pass alone; ``earlier`` the non-zero gradients
-    the nodes held before it (added back at the end, as ``backward()`` accumulates)."""
+    ``grads`` holds every node's gradient from this pass alone (from zero); ``earlier`` the non-zero
+    ``.grad`` the nodes held when it was traced, which the trace left as they were."""
 
     _rows = "steps"
 
@@ -129,8 +130,8 @@ class BackwardTrace(Listing):
         lines = ["gradients of the inputs: " + ", ".join(f"∂{r}/∂{n[v]} = {fmt(self.grads[v], d)}" for v in leaves)]
         if self.earlier:
             lines.append(
-                f"{len(self.earlier)} node(s) held gradients from earlier passes; as backward() does, this pass ran "
-                "from zero and added them back at the end (.grad = earlier + this pass)"
+                f"{len(self.earlier)} node(s) hold gradients from earlier passes in .grad; this trace is one pass "
+                "from zero, computed on the side, and left every .grad as it was"
             )
         return "\n".join(lines)
 
@@ -178,42 +179,68 @@ def trace_forward(root: Value, *, digits: int = 4) -> ForwardTrace:
 
 def trace_backward(root: Value, grad: float = 1.0, *, order: list[Value] | None = None,
                    digits: int = 4) -> BackwardTrace:  # fmt: skip
-    """Run the backward pass from ``root`` as ``root.backward(grad)`` does, and return its steps.
+    """The steps of the backward pass from ``root``, as ``root.backward(grad)`` takes them from zero.
 
     Same order (reversed topological order; leaves make no step), same arithmetic
-    (``parent.grad += upstream * local``, parents in the order the node records them), same
-    accumulation: gradients left from earlier passes are set aside, the pass runs from zero, and
-    they are added back at the end. So the contributions to a node sum, in step order, exactly
-    to its gradient from this pass, and ``.grad`` ends as ``backward()`` would leave it.
+    (``parent.grad += upstream * local``, parents in the order the node records them), but into a
+    dict on the side: the contributions to a node sum, in step order, exactly to its gradient from
+    this pass (``.grads``), bitwise what ``backward()`` leaves on a fresh graph. No ``.grad`` or
+    ``.data`` is written; ``.grad`` is only read, into ``.earlier`` (for the note in the summary).
     """
     _check_root(root)
     seed = _check_data(grad, "trace_backward(grad=...)")
     if order is None:
         order = topological_order(root)
+    steps, grads = _recorded_pass(root, seed, order)
     earlier = {v: v.grad for v in order if v.grad}
-    saved = None
-    if earlier:
-        saved = [v.grad for v in order]
-        zero_grad(order)
-    root.grad = seed
+    return BackwardTrace(root, seed, order, steps, grads, earlier, digits)
+
+
+def gradients(root: Value, grad: float = 1.0, *, order: list[Value] | None = None) -> dict[Value, float]:
+    """{v: grad · ∂root/∂v} for every node v of ``root``'s graph: the backward pass from zero,
+    computed in a dict (bitwise what ``root.backward(grad)`` leaves on a fresh graph), with no
+    ``.grad`` touched. ``graph.backpropagate`` line by line, ``grads[v]`` in place of ``v.grad``."""
+    _check_root(root)
+    seed = _check_data(grad, "gradients(grad=...)")
+    order = topological_order(root) if order is None else order
+    grads = dict.fromkeys(order, 0.0)
+    grads[root] = seed
+    for v in reversed(order):
+        g = grads[v]
+        a = v._a
+        if a is not None:
+            grads[a] += g * v._da
+            b = v._b
+            if b is not None:
+                grads[b] += g * v._db
+        elif g:  # an n-ary node (sum, dot) with no upstream adds exactly 0 to each parent: skipped
+            parents = v._b
+            if parents is not None:
+                for p, local in zip(parents, v._db):
+                    grads[p] += g * local
+    return grads
+
+
+def _recorded_pass(root: Value, seed: float, order: list[Value]) -> tuple[list[Step], dict[Value, float]]:
+    """``gradients``' walk, recording a ``Step`` per non-leaf node (a node the engine skips, n-ary
+    with zero upstream, is shown adding nothing)."""
+    grads = dict.fromkeys(order, 0.0)
+    grads[root] = seed
     steps: list[Step] = []
     for v in reversed(order):
         parents = v.parents
         if not parents:
             continue
-        g = v.grad
+        g = grads[v]
+        adds = g or v._a is not None
         contributions = []
         for p, local in zip(parents, v.local_grads):
-            before = p.grad
+            before = grads.get(p, 0.0)
             c = g * local
-            p.grad = before + c  # the engine's `p.grad += g * local`, the same two float operations
-            contributions.append(Contribution(p, local, c, before, p.grad))
+            grads[p] = after = before + c if adds else before  # `p.grad += g * local`: the same two operations
+            contributions.append(Contribution(p, local, c, before, after))
         steps.append(Step(len(steps) + 1, v, g, tuple(contributions)))
-    grads = {v: v.grad for v in order}
-    if saved is not None:
-        for v, old in zip(order, saved):
-            v.grad = old + v.grad
-    return BackwardTrace(root, seed, order, steps, grads, earlier, digits)
+    return steps, grads
 
 
 def _check_root(root) -> None:
@@ -250,4 +277,4 @@ def _html_table(title: str, head: list[str], groups: list[list[list[str]]], righ
     return "".join(out)
 
 
-__all__ = ["BackwardTrace", "Contribution", "ForwardTrace", "Step", "trace_backward", "trace_forward"]
+__all__ = ["BackwardTrace", "Contribution", "ForwardTrace", "Step", "gradients", "trace_backward", "trace_forward"]
