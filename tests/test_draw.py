@@ -20,7 +20,7 @@ from autodiff.viz.drawing import count_nodes
 from autodiff.viz.style import NEUTRAL
 
 # ---- a small DOT reader for graphviz's own output ---------------------------------------------------
-_ATTR = re.compile(r'(\w+)=(<<TABLE.*?</TABLE>>|"(?:[^"\\]|\\.)*"|[^\s\]]+)')
+_ATTR = re.compile(r'(\w+)=(<<TABLE.*?</TABLE>>|<[^<>]*>|"(?:[^"\\]|\\.)*"|[^\s\]]+)')
 
 
 def _attrs(text: str) -> dict[str, str]:
@@ -28,8 +28,8 @@ def _attrs(text: str) -> dict[str, str]:
     for key, value in _ATTR.findall(text or ""):
         if value.startswith('"'):
             value = value[1:-1].replace('\\"', '"')
-        elif value.startswith("<<"):
-            value = value[1:-1]  # an HTML label: <TABLE ...>
+        elif value.startswith("<"):
+            value = value[1:-1]  # an HTML label: <TABLE ...> or a text <+>
         out[key] = value
     return out
 

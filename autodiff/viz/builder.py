@@ -1,21 +1,38 @@
 """The DOT statements of a drawing: a box per Value, a circle per operation, a dashed box per
 plain-number operand, edges (with local derivatives), nested clusters per scope, collapsed
-scopes as single boxes. ``draw.build`` validates and counts first, then hands over to this."""
+scopes as single boxes. ``draw.build`` validates and counts first, then hands over to this.
+User text (names, scopes, captions) enters DOT only through ``style``'s ``html_text``,
+``text_label``, ``caption_label`` and ``tooltip`` (the policy is in ``style``'s docstring)."""
 
 from __future__ import annotations
 
-import html
 import math
 from typing import TYPE_CHECKING
 
 from ..engine import Value
 from ..text.display import fmt, symbol
 from .options import DrawOptions, FrameState
-from .style import DATA_INK, FONT, GRAD_INK, HIGHLIGHT, MUTED_INK, NEUTRAL, fill_colour, legend, row
+from .style import (
+    DATA_INK,
+    FONT,
+    GRAD_INK,
+    HIGHLIGHT,
+    MAX_LABEL,
+    MUTED_INK,
+    NEUTRAL,
+    caption_label,
+    fill_colour,
+    html_text,
+    legend,
+    printable,
+    row,
+    short,
+    text_label,
+    tooltip,
+)
 
 if TYPE_CHECKING:
     import graphviz
-
 
 
 class Builder:
@@ -46,7 +63,8 @@ class Builder:
     def _fixed_width(self, chars: int) -> int:
         """Points for a box whose longest gradient has ``chars`` characters (12 pt digits are ~7.7 pt
         wide, plus the small "grad " caption), or whose "name = value" line is the longest."""
-        top = max((len(self.names[v]) + 3 + len(fmt(v.data, self.o.digits)) for v in self.order), default=1)
+        shown = (len(printable(self.names[v], MAX_LABEL)) + 3 + len(fmt(v.data, self.o.digits)) for v in self.order)
+        top = max(shown, default=1)
         return round(max(26 + 7.7 * chars, 8 + 7.6 * top))
 
     # ---- statements --------------------------------------------------------------------------
@@ -72,7 +90,7 @@ class Builder:
         if o.legend:
             g.node("legend", legend(o), shape="plain", fontsize="9")
         if self.frame is not None and self.frame.caption:
-            g.attr(label=self.frame.caption, labeljust="l", labelloc="b", fontsize="12")
+            g.attr(label=caption_label(self.frame.caption), labeljust="l", labelloc="b", fontsize="12")
         return g
 
     def _put(self, path: tuple[str, ...], statement: tuple[str, dict]) -> None:
@@ -83,13 +101,13 @@ class Builder:
         g = self.grad(v)
         w = self.width
         ink = "#222222" if v.label else MUTED_INK
-        shown = f"<B>{html.escape(name)}</B>" if v.label else html.escape(name)
+        shown = f"<B>{html_text(name)}</B>" if v.label else html_text(name)
         top = (f'<FONT POINT-SIZE="11" COLOR="{ink}">{shown}</FONT><FONT POINT-SIZE="11" COLOR="{MUTED_INK}"> = </FONT>'
-               f'<FONT POINT-SIZE="12" COLOR="{DATA_INK}">{fmt(v.data, o.digits)}</FONT>')  # fmt: skip
+               f'<FONT POINT-SIZE="12" COLOR="{DATA_INK}">{html_text(fmt(v.data, o.digits))}</FONT>')  # fmt: skip
         width = f' WIDTH="{w}"' if w else ""
         rows = [f"<TR><TD{width}>{top}</TD></TR>"]
         if o.show_grad:
-            text = "?" if g is None else fmt(g, o.digits)
+            text = html_text("?" if g is None else fmt(g, o.digits))
             rows.append("<HR/>")
             rows.append(row(text, "grad ", ink=GRAD_INK if g is not None else MUTED_INK, size=12, width=w))
         label = f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{"".join(rows)}</TABLE>>'
@@ -109,11 +127,11 @@ class Builder:
         self._put(v.scope, (self.ids[v], attrs))
 
     def _tooltip(self, v: Value, g: float | None) -> str:
-        parts = [f"{self.names[v]}", f"data = {v.data!r}"]
+        parts = [short(self.names[v]), f"data = {v.data!r}"]
         if self.o.show_grad:
             parts.append(f"grad = {g!r}" if g is not None else "grad not computed yet")
         parts.append(f"op = {v.op or 'leaf'}")
-        return ", ".join(parts)
+        return tooltip(", ".join(parts))
 
     def _outline(self, v: Value, attrs: dict) -> None:
         if v in self.o.highlight or (self.frame is not None and v is self.frame.current):
@@ -127,7 +145,7 @@ class Builder:
         current = self.frame is not None and v is self.frame.current
         sym = symbol(v.op)
         attrs = {
-            "label": html.escape(sym),
+            "label": text_label(sym),
             "shape": "circle" if len(sym) == 1 else "ellipse",  # a circle round "tanh" would be huge
             "width": "0.3",
             "height": "0.3",
@@ -136,7 +154,7 @@ class Builder:
             "style": "filled",
             "fillcolor": "#fffbe6" if not current else "#e9dcf5",
             "color": HIGHLIGHT if current else "#666666",
-            "tooltip": v.op,
+            "tooltip": tooltip(v.op),
         }
         if current:
             attrs["penwidth"] = "2"
@@ -154,15 +172,15 @@ class Builder:
                     continue
                 seen_boxes.add(src)
             elif not o.show_local and partner is not None and not isinstance(partner, Value):
-                attrs["label"] = f"× {fmt(partner, o.digits)}"
-                attrs["tooltip"] = f"{self.names[p]} × the plain number {partner!r} (not a node: no gradient)"
+                attrs["label"] = text_label(f"× {fmt(partner, o.digits)}")
+                attrs["tooltip"] = tooltip(f"{short(self.names[p])} × the plain number {partner!r} (not a node: no gradient)")
                 attrs["fontcolor"] = "#444444"
             elif o.show_local:
                 number, parent = fmt(local, o.digits), self.names[p]
                 full = f"∂{child}/∂{parent} = {number}"
                 # long names ("w0*x0+w1*x1") would make the label unreadable: then the number alone
-                attrs["label"] = full if _short(child) and _short(parent) else number
-                attrs["tooltip"] = full
+                attrs["label"] = text_label(full if _short(child) and _short(parent) else number)
+                attrs["tooltip"] = tooltip(f"∂{short(child)}/∂{short(parent)} = {number}")
                 attrs["fontcolor"] = "#5a3d7a"
             if current:
                 attrs.update(color=HIGHLIGHT, penwidth="2.2")
@@ -178,7 +196,7 @@ class Builder:
                 (
                     cid,
                     {
-                        "label": fmt(v.constant, o.digits),
+                        "label": text_label(fmt(v.constant, o.digits)),
                         "shape": "box",
                         "style": "dashed",
                         "fontsize": "10",
@@ -187,7 +205,7 @@ class Builder:
                         "width": "0.3",
                         "height": "0.25",
                         "margin": "0.05,0.02",
-                        "tooltip": "plain-number operand (not a node: no gradient)",
+                        "tooltip": tooltip("plain-number operand (not a node: no gradient)"),
                     },
                 ),
             )
@@ -222,9 +240,9 @@ class Builder:
         """One box for a collapsed scope: its name, node count and output values."""
         o, bid = self.o, self.box_ids[path]
         rows = [
-            row(html.escape(".".join(path)), "", bold=True, ink="#222222", size=11),
+            row(html_text(".".join(path)), "", bold=True, ink="#222222", size=11),
             row(
-                f"{len(inside)} nodes, {len(outputs)} output{'s' if len(outputs) != 1 else ''}",
+                html_text(f"{_count(len(inside), 'node')}, {_count(len(outputs), 'output')}"),
                 "",
                 ink=MUTED_INK,
                 size=10,
@@ -232,12 +250,12 @@ class Builder:
         ]
         for v in outputs[:6]:
             g = self.grad(v)
-            text = f"{html.escape(self.names[v])} = {fmt(v.data, o.digits)}"
+            text = f"{html_text(self.names[v])} = {html_text(fmt(v.data, o.digits))}"
             if o.show_grad:
-                text += f"   grad {'?' if g is None else fmt(g, o.digits)}"
+                text += html_text(f"   grad {'?' if g is None else fmt(g, o.digits)}")
             rows.append(row(text, "", ink="#222222", size=10))
         if len(outputs) > 6:
-            rows.append(row(f"… {len(outputs) - 6} more", "", ink=MUTED_INK, size=10))
+            rows.append(row(html_text(f"… {len(outputs) - 6} more"), "", ink=MUTED_INK, size=10))
         label = f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{"".join(rows)}</TABLE>>'
         attrs = {
             "label": label,
@@ -246,7 +264,7 @@ class Builder:
             "style": "filled",
             "fillcolor": "#eef0f6",
             "color": "#555577",
-            "tooltip": f"scope {'.'.join(path)} collapsed: {len(inside)} nodes",
+            "tooltip": tooltip(f"scope {short('.'.join(path))} collapsed: {_count(len(inside), 'node')}"),
         }
         if any(v in o.highlight or (self.frame is not None and v is self.frame.current) for v in inside):
             attrs.update(color=HIGHLIGHT, penwidth="3")
@@ -269,7 +287,8 @@ class Builder:
                 with sub.subgraph(name=f"cluster{self._path_id(child)}") as c:
                     depth = len(child)
                     c.attr(
-                        label=child[-1],
+                        label=text_label(child[-1]),
+                        tooltip=tooltip("scope " + short(".".join(child))),
                         labeljust="l",
                         fontsize="10",
                         fontcolor="#555555",
@@ -280,6 +299,10 @@ class Builder:
                     fill(c, child)
 
         fill(g, ())
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _short(name: str) -> bool:

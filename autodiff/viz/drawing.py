@@ -13,7 +13,8 @@ scopes nest); ``collapse=`` turns whole clusters into single boxes for big netwo
 
 DOT ids, for anyone reading the source: Values are ``n0, n1, ...`` in ``topological_order(root)``,
 a Value's gate ``n<i>_op``, its plain-number operand ``n<i>_c``, collapsed scopes ``box<k>``; each
-Value's ``tooltip`` holds its exact data and grad.
+Value's ``tooltip`` holds its exact data and grad. Names, scope names and captions are user text: they
+are escaped (control characters shown as ``\\x..`` escapes, long names cut with "…"; see ``style``).
 """
 
 from __future__ import annotations
@@ -138,6 +139,7 @@ def build(root: Value, o: DrawOptions, frame: FrameState | None = None) -> graph
     if not isinstance(root, Value):
         raise TypeError(f"draw needs a Value (the root of a graph), got {type(root).__name__}: {root!r}")
     order = _order_within_limit(root, o)
+    _check_texts(order)
     names = node_names(order)
     boxes = collapsed_boxes(order, o.collapse)  # Value -> scope path of the box it is collapsed into
     if o.collapse and o.max_nodes is not None:
@@ -148,6 +150,18 @@ def build(root: Value, o: DrawOptions, frame: FrameState | None = None) -> graph
                 "collapse more (a smaller depth, or more scope names), draw a sub-graph, or raise max_nodes"
             )
     return Builder(root, order, names, boxes, o, frame).run()
+
+
+def _check_texts(order: list[Value]) -> None:
+    """Labels and scope names are drawn as text: each must be a str (labels may be None)."""
+    for i, v in enumerate(order):
+        if v.label is not None and not isinstance(v.label, str):
+            raise TypeError(f"a node's label must be a str or None, got {type(v.label).__name__}: {v.label!r} "
+                            f"(node {i} in topological order, data {v.data!r})")  # fmt: skip
+        bad = next((s for s in v.scope if not isinstance(s, str)), None) if v.scope else None
+        if bad is not None:
+            raise TypeError(f"scope names must be str, got {type(bad).__name__}: {bad!r} in the scope {v.scope!r} "
+                            f"of node {i} in topological order")  # fmt: skip
 
 
 def _order_within_limit(root: Value, o: DrawOptions) -> list[Value]:

@@ -54,7 +54,7 @@ class FrameState(NamedTuple):
 
     grads: Mapping[Value, float]
     current: Value | None = None
-    caption: str = ""
+    caption: str = ""  # DOT label text: lines end in \l (or \n, \r), a backslash is \\; escaped when drawn
     scale: float | None = None
     width_chars: int = 0  # > 0: every box this many characters wide, so the layout never moves
     active_parents: frozenset = frozenset()
