@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from importlib.metadata import entry_points
@@ -253,14 +254,19 @@ grad = fakeplugin:register
 """
 
 
-@pytest.fixture
-def plugin_env(tmp_path) -> dict:
-    (tmp_path / "fakeplugin.py").write_text(PLUGIN)
-    info = tmp_path / "fakeplugin-0.1.dist-info"
+def make_plugin_env(folder: Path, source: str, entry_points: str) -> dict:
+    """An environment whose sys.path holds the module ``fakeplugin`` and a dist-info naming its entry points."""
+    (folder / "fakeplugin.py").write_text(source)
+    info = folder / "fakeplugin-0.1.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fakeplugin\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(ENTRY_POINTS)
-    return {**os.environ, "PYTHONPATH": str(tmp_path)}
+    (info / "entry_points.txt").write_text(entry_points)
+    return {**os.environ, "PYTHONPATH": str(folder)}
+
+
+@pytest.fixture
+def plugin_env(tmp_path) -> dict:
+    return make_plugin_env(tmp_path, PLUGIN, ENTRY_POINTS)
 
 
 def test_plugins_are_loaded_and_broken_ones_break_nothing(plugin_env):
@@ -276,3 +282,95 @@ def test_plugins_are_loaded_and_broken_ones_break_nothing(plugin_env):
     assert p.returncode == 0 and "value: 6" in p.stdout
     p = run("examples", env=plugin_env)
     assert p.returncode == 0
+
+
+HOSTILE_PLUGIN = PLUGIN + """
+import sys, time
+
+
+class Boom(BaseException):
+    pass
+
+
+def boom(subparsers):
+    raise Boom("a BaseException of its own")
+
+
+def generator_exit(subparsers):
+    raise GeneratorExit
+
+
+def exits(subparsers):
+    sys.exit(3)
+
+
+def huge(subparsers):
+    raise RuntimeError("x" * 1_000_000)
+
+
+def interrupted(subparsers):
+    raise KeyboardInterrupt
+
+
+def sleeps(subparsers):
+    time.sleep(60)
+"""
+
+
+def test_a_plug_in_raising_any_base_exception_is_listed_as_broken(tmp_path):
+    """A BaseException of its own, GeneratorExit, and sys.exit() during registration: broken, not a
+    traceback and not the end of the command (SystemExit used to end it)."""
+    env = make_plugin_env(tmp_path, HOSTILE_PLUGIN, "[autodiff.commands]\nhello = fakeplugin:register\n"
+                          "boom = fakeplugin:boom\ngenexit = fakeplugin:generator_exit\nexits = fakeplugin:exits\n"
+                          "huge = fakeplugin:huge\n")  # fmt: skip
+    p = run("--help", env=env)
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
+    assert all(name in p.stdout for name in ("hello", "boom", "genexit", "exits", "huge")), p.stdout
+    assert run("hello", env=env).stdout == "hello, world\n"
+    assert_user_error(run("boom", env=env), "'boom'", "Boom: a BaseException of its own")
+    assert_user_error(run("genexit", env=env), "(fakeplugin:generator_exit) could not be loaded: GeneratorExit")
+    assert_user_error(run("exits", env=env), "could not be loaded: SystemExit: 3")
+    p = run("huge", env=env)
+    assert_user_error(p, "RuntimeError: " + "x" * 40 + "… (1,000,000 characters)")
+    assert len(p.stderr) < 1000
+
+
+def test_ctrl_c_while_plug_ins_load_is_an_interruption_not_a_traceback(tmp_path):
+    env = make_plugin_env(tmp_path, HOSTILE_PLUGIN, "[autodiff.commands]\nstop = fakeplugin:interrupted\n")
+    p = run("--help", env=env)
+    assert (p.returncode, p.stderr) == (130, "interrupted\n")
+    assert run("grad", "x*3", "x=2", env=env).returncode == 0  # the built-in commands load no plug-in
+
+
+def test_version_loads_no_plug_in(tmp_path):
+    """A plug-in that sleeps in its import or its register used to hang ``autodiff --version``."""
+    source = "import time\ntime.sleep(60)\n"
+    env = make_plugin_env(tmp_path, source, "[autodiff.commands]\nslow = fakeplugin:register\n")
+    (tmp_path / "slowreg.py").write_text(HOSTILE_PLUGIN)
+    (tmp_path / "fakeplugin-0.1.dist-info" / "entry_points.txt").write_text(
+        "[autodiff.commands]\nslow = fakeplugin:register\nslower = slowreg:sleeps\n"
+    )
+    for flag in ("--version", "--vers"):
+        p = subprocess.run([sys.executable, "-m", "autodiff.cli", flag], env=env, capture_output=True, text=True,
+                           timeout=10, check=False)  # fmt: skip
+        assert p.returncode == 0 and p.stdout == f"autodiff {__version__}\n", p.stderr
+
+
+# ---- the output's label -------------------------------------------------------------------------
+def test_an_output_never_shares_a_name_with_an_input(tmp_path):
+    """``grad "f*out" f=3 out=2`` labelled its output "out", like the input out."""
+    dot = tmp_path / "g.dot"
+    p = run("grad", "f*out", "f=3", "out=2", "--trace", "--draw", str(dot))
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0] == "output = f*out" and lines[2].split() == ["input", "value", "∂output/∂input"]
+    assert "output = f × out" in p.stdout and "∂output/∂f = 2, ∂output/∂out = 3" in p.stdout
+    assert "#" not in p.stdout  # the trace had to call it out#2
+    labels = re.findall(r"<B>([^<]*)</B>", dot.read_text())
+    assert sorted(labels) == ["f", "out", "output"]
+    result = json.loads(run("grad", "f*out", "f=3", "out=2", "--trace", "--json").stdout)
+    assert result["output"] == "output" and result["gradient"] == {"f": 2.0, "out": 3.0}
+    assert "backward pass of output:" in result["trace"]
+    result = json.loads(run("grad", "f*out*output", "f=3", "out=2", "output=1", "--json").stdout)
+    assert result["output"] == "f_1"
+    assert run("grad", "x*2", "x=1", "f=2").stdout.startswith("out = x*2\n")  # an unused f is in the table

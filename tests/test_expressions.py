@@ -242,6 +242,18 @@ def test_unknown_names_list_the_names_given():
         parse("w").evaluate({})
 
 
+def test_messages_about_names_stay_short():
+    many = {f"v{i}": 1.0 for i in range(100_000)}
+    with pytest.raises(ExpressionError) as info:  # the message listed all 100,000 names given
+        parse("w").evaluate(many)
+    assert len(str(info.value)) < 300 and str(info.value).endswith(", … (99,990 more))")
+    with pytest.raises(ExpressionError) as info:
+        parse("a" * 100_000).evaluate({})
+    assert str(info.value).startswith(f"unknown name at column 1: '{'a' * 40}…' (100,000 characters)")
+    e = parse("+".join(many))
+    assert e.names == tuple(sorted(many)) and "v99999" in e.names and "w" not in e.names
+
+
 def test_not_a_string():
     with pytest.raises(TypeError, match="must be a str, got int"):
         parse(3)

@@ -8,14 +8,18 @@ ZeroDivisionError / OverflowError); ``cli.main`` turns those into a message and 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
 from ..engine import Value
 from ..text import tables
-from ..verify.expressions import CONSTANTS, FUNCTIONS, MAX_LENGTH, Expression, ExpressionError, parse
+from ..verify.expression_text import clip, listing, quoted
+from ..verify.expressions import MAX_LENGTH, Expression, ExpressionError, check_variable, parse
+from . import terminal
 
 
 class UsageError(ValueError):
@@ -35,48 +39,63 @@ def read_expression(text: str) -> Expression:
 
 def assignments(items: list[str], what: str = "value") -> dict[str, float]:
     """``["x=-2", "y=pi/4"]`` → ``{"x": -2.0, "y": 0.785...}``; a value may be any expression of
-    numbers and constants."""
+    numbers and constants. Linear in the number of items (a plain number skips the parser)."""
     out: dict[str, float] = {}
     for item in items:
         name, sep, value = item.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise UsageError(f"expected NAME=VALUE, got {item!r}")
-        check_name(name)
+            raise UsageError(f"expected NAME=VALUE, got {quoted(item)}")
+        check_variable(name)
         if name in out:
-            raise UsageError(f"{name} is given twice")
+            raise UsageError(f"{clip(name)} is given twice")
         try:
-            expr = parse(value)
-            if expr.names:
-                raise UsageError(f"a {what} must be a number, but {value.strip()!r} uses {', '.join(expr.names)}")
-            out[name] = expr.evaluate({}).data
+            out[name] = constant(value, what)
         except ExpressionError as err:
-            raise UsageError(f"in {item!r}: {err}") from None
+            raise UsageError(f"in {quoted(item)}: {err}") from None
     return out
 
 
-def check_name(name: str) -> None:
-    if not (name.isascii() and name.isidentifier()):
-        raise UsageError(f"{name!r} is not a name (letters, digits and _, not starting with a digit)")
-    if name in FUNCTIONS:
-        raise UsageError(f"{name!r} is a function of the language, not a variable")
-    if name in CONSTANTS:
-        raise UsageError(f"{name!r} is the constant {CONSTANTS[name]!r}, not a variable")
+# a decimal literal as Python reads it (not "01", which Python refuses; "1_0", "0x1" go to the parser)
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|[1-9]\d*|0+)")
+
+
+def constant(text: str, what: str = "value") -> float:
+    """The number a VALUE stands for: a plain decimal number is read by ``float`` (the same
+    float as the parser's), anything else is parsed and must use no names."""
+    plain = text.strip(" \t\n\r")
+    if len(plain) <= 100 and _PLAIN_NUMBER.fullmatch(plain):
+        x = float(plain)
+        if math.isfinite(x):
+            return x
+    expr = parse(text)
+    if expr.names:
+        raise UsageError(f"a {what} must be a number, but {quoted(plain)} uses {listing(expr.names)}")
+    return expr.evaluate({}).data
+
+
+def output_label(taken) -> str:
+    """The output's name: f, else out, else output, else f_1, f_2, ...: never an input's name, so
+    that no table, trace or drawing shows two nodes under one name."""
+    for name in ("f", "out", "output"):
+        if name not in taken:
+            return name
+    return next(f"f_{k}" for k in itertools.count(1) if f"f_{k}" not in taken)
 
 
 def build(expr: Expression, values: dict[str, float]) -> tuple[Value, dict[str, Value]]:
     """The expression's graph from fresh leaves labelled with their names: (output, leaves)."""
     missing = [n for n in expr.names if n not in values]
     if missing:
-        given = ", ".join(values) or "none"
-        raise UsageError(f"no value for {', '.join(missing)} (give it as NAME=VALUE; the values given: {given})")
+        given = listing(values) or "none"
+        raise UsageError(f"no value for {listing(missing)} (give it as NAME=VALUE; the values given: {given})")
     leaves = {n: Value(v, label=n) for n, v in values.items()}
     out = expr.evaluate(leaves)
     unused = [n for n in values if n not in expr.names]
     if unused:
-        print(f"note: not in the expression, so their gradient is 0: {', '.join(unused)}", file=sys.stderr)
+        print(f"note: not in the expression, so their gradient is 0: {listing(unused)}", file=sys.stderr)
     if out.label is None:
-        out.label = "f" if "f" not in values else "out"
+        out.label = output_label(values)
     return out, leaves
 
 
@@ -86,7 +105,8 @@ def _finite_or_text(x: float) -> float | str:
 
 
 def _dump(obj) -> None:
-    print(json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False))
+    """JSON on standard output; \\u escapes when the terminal cannot show the characters (lossless)."""
+    print(json.dumps(obj, indent=2, ensure_ascii=not terminal.shows_unicode(sys.stdout), allow_nan=False))
 
 
 # ---- grad ---------------------------------------------------------------------------------------
@@ -108,6 +128,7 @@ def run_grad(args: argparse.Namespace) -> int:
     if args.json:
         result = {
             "expression": expr.text,
+            "output": out.label,
             "inputs": values,
             "value": _finite_or_text(out.data),
             "gradient": {n: _finite_or_text(v.grad) for n, v in leaves.items()},
@@ -118,7 +139,7 @@ def run_grad(args: argparse.Namespace) -> int:
             result["drawing"] = str(drawn)
         _dump(result)
         return 0
-    print(f"{out.label} = {_shorten(expr.text)}")
+    print(f"{out.label} = {clip(expr.text, 170)}")
     print(f"value: {tables.number(out.data, 12)}")
     if leaves:
         rows = [[n, tables.number(v.data, 12), tables.number(v.grad, 12)] for n, v in leaves.items()]
@@ -129,10 +150,6 @@ def run_grad(args: argparse.Namespace) -> int:
     if drawn is not None:
         print(f"wrote {drawn}")
     return 0
-
-
-def _shorten(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else f"{text[: limit - 30]} ... ({len(text):,} characters)"
 
 
 # ---- check --------------------------------------------------------------------------------------
@@ -147,14 +164,18 @@ def run_check(args: argparse.Namespace) -> int:
         name, sep, formula = item.partition("=")
         name = name.strip()
         if not sep or not name or not formula.strip():
-            raise UsageError(f"--d expects NAME=FORMULA, got {item!r}")
-        check_name(name)
+            raise UsageError(f"--d expects NAME=FORMULA, got {quoted(item)}")
+        try:
+            check_variable(name)
+        except ExpressionError as err:
+            raise UsageError(f"--d {clip(name)}=...: {err}") from None
+        if name in hand:
+            raise UsageError(f"--d {clip(name)}=... is given twice: give one hand-derived ∂f/∂{clip(name)}")
         if name not in expr.names:
-            raise UsageError(
-                f"--d {name}=...: {name} is not an input of the expression (inputs: {', '.join(expr.names)})"
-            )
+            inputs = listing(expr.names) or "none"
+            raise UsageError(f"--d {clip(name)}=...: {clip(name)} is not an input of the expression (inputs: {inputs})")
         hand[name] = formula
-    points = [assignments(p, "point coordinate") for p in (args.at or [])]
+    points = [at_point(p, expr) for p in (args.at or [])]
     report = check_formula(expr, hand, at=points or None, samples=args.samples, seed=args.seed)
     if args.json:
         _dump({
@@ -172,6 +193,20 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         print(report)
     return 0 if report else 1
+
+
+def at_point(items: list[str], expr: Expression) -> dict[str, float]:
+    """One ``--at NAME=VALUE ...``: a value for each input of the expression, and for nothing else."""
+    point = assignments(items, "point coordinate")
+    extra = [n for n in point if n not in expr.names]
+    missing = [n for n in expr.names if n not in point]
+    if extra or missing:
+        problems = [f"no value for {listing(missing)}"] if missing else []
+        if extra:
+            problems.append(f"{listing(extra)} {'is not an input' if len(extra) == 1 else 'are not inputs'}")
+        inputs = listing(expr.names) or "none"
+        raise UsageError(f"--at {clip(' '.join(items), 60)}: {'; '.join(problems)} (inputs: {inputs})")
+    return point
 
 
 def _opt(x: float | None):

@@ -1,7 +1,8 @@
 """The expression language's checks on the raw text, made before Python's parser sees it: the
 length limit, non-ASCII look-alikes and control characters, comments, bracket nesting, and the
 split of a long sum into its top-level terms (whose left-deep tree Python's parser cannot build).
-Also the language's error type."""
+Also the language's error type, and the clipping of what a user typed when a message quotes it
+(``clip``, ``quoted``, ``listing``): a message stays short whatever the input."""
 
 from __future__ import annotations
 
@@ -15,6 +16,31 @@ MAX_DEPTH = 100  # nested brackets (Python's own parser stops at 200)
 _UNWANTED_CHAR = re.compile(r"[^\t\n\r\x20-\x7e]")
 _SPLITTABLE = re.compile(r"[A-Za-z0-9_.+\-*/(), ]*")  # texts made only of these may be split into terms
 _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")
+
+
+SHOWN_CHARS = 40  # of a long name or text quoted in a message
+SHOWN_ITEMS = 10  # of a long list of names in a message
+
+
+def clip(text: str, keep: int = SHOWN_CHARS) -> str:
+    """``text``, or, when it is much longer than ``keep``, its first ``keep`` characters and
+    "… (N characters)"."""
+    return text if len(text) <= keep + 20 else f"{text[:keep]}… ({len(text):,} characters)"
+
+
+def quoted(text: str, keep: int = SHOWN_CHARS) -> str:
+    """``repr(text)``, clipped like ``clip``: ``'abc…' (1,000,000 characters)``."""
+    if len(text) <= keep + 20:
+        return repr(text)
+    head = repr(text[:keep])
+    return f"{head[:-1]}…{head[-1]} ({len(text):,} characters)"
+
+
+def listing(items, shown: int = SHOWN_ITEMS, sep: str = ", ") -> str:
+    """``"a, b, c, … (99,997 more)"``: the first ``shown`` items (each clipped), then how many more."""
+    items = items if isinstance(items, (list, tuple)) else list(items)
+    head = sep.join(clip(str(i)) for i in items[:shown])
+    return head if len(items) <= shown else f"{head}{sep}… ({len(items) - shown:,} more)"
 
 
 class ExpressionError(ValueError):

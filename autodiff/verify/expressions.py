@@ -20,8 +20,10 @@ import ast
 import keyword
 import math
 import operator
+import re
+import unicodedata
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from .. import functions as F
 from ..engine import Value
@@ -32,6 +34,8 @@ from .expression_text import (
     EvaluationError,
     ExpressionError,
     check_characters,
+    listing,
+    quoted,
     top_level_terms,
 )
 
@@ -70,15 +74,28 @@ _SYNTAX_NAMES = {
 NUM, VAR, NEG, BIN, CALL = range(5)
 
 
+class Names(tuple):
+    """The sorted free variables of an expression: a tuple whose ``in`` is a set lookup, so that
+    checking n names against an expression of m names costs n + m, not n·m."""
+
+    def __new__(cls, names: Iterable[str]) -> Names:  # noqa: PYI034 - typing.Self needs 3.11
+        self = super().__new__(cls, names)
+        self._set = frozenset(self)
+        return self
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._set
+
+
 class Expression:
     """A parsed formula: ``names`` (its free variables, sorted) and ``evaluate(values)``."""
 
     __slots__ = ("_program", "names", "text")
 
-    def __init__(self, text: str, program: list[tuple], names: tuple[str, ...]) -> None:
+    def __init__(self, text: str, program: list[tuple], names: Iterable[str]) -> None:
         self.text = text
         self._program = program
-        self.names = names
+        self.names = names if isinstance(names, Names) else Names(names)
 
     def __repr__(self) -> str:
         shown = self.text if len(self.text) <= 60 else self.text[:57] + "..."
@@ -95,9 +112,9 @@ class Expression:
         for name in self.names:
             if name not in values:
                 col = next(c for kind, arg, c in self._program if kind == VAR and arg == name)
-                given = ", ".join(sorted(values)) or "none"
+                given = listing(sorted(values)) or "none"
                 raise ExpressionError(
-                    f"unknown name at column {col}: {name!r} (the names given are: {given})", col, self.text
+                    f"unknown name at column {col}: {quoted(name)} (the names given are: {given})", col, self.text
                 )
             v = values[name]
             leaves[name] = v if isinstance(v, Value) else Value(v, label=name)
@@ -132,8 +149,37 @@ def parse(text: str) -> Expression:
             _compile("_" + text[first_op:end], first_op - 1, text, chunk)
             assert chunk[0][:2] == (VAR, "_"), chunk[0]
             program += chunk[1:]
-    names = tuple(sorted({arg for kind, arg, _ in program if kind == VAR}))
-    return Expression(text, program, names)
+    return Expression(text, program, Names(sorted({arg for kind, arg, _ in program if kind == VAR})))
+
+
+_NAME_RULE = "a name is ASCII letters, digits and _, not starting with a digit"
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NOT_NAME_CHAR = re.compile(r"[^A-Za-z0-9_]")
+
+
+def check_variable(name: str) -> None:
+    """Refuse a name the language cannot use as a variable, saying why (ExpressionError): not an
+    ASCII identifier, a Python keyword (``if``, ``None``, ``True``), a ``__dunder__``, a function
+    or a constant of the language."""
+    if not isinstance(name, str):
+        raise TypeError(f"a name must be a str, got {type(name).__name__}")
+    if _IDENTIFIER.fullmatch(name) is None:
+        if not name:
+            raise ExpressionError(f"an empty name ({_NAME_RULE})")
+        bad = _NOT_NAME_CHAR.search(name)
+        if bad is None:
+            raise ExpressionError(f"{quoted(name)} is not a name: it starts with a digit ({_NAME_RULE})")
+        c = bad.group()
+        what = repr(c) if c.isascii() else f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')}"
+        raise ExpressionError(f"{quoted(name)} is not a name: {what} at position {bad.start() + 1} ({_NAME_RULE})")
+    if keyword.iskeyword(name):
+        raise ExpressionError(f"{name!r} is a Python keyword, which the language cannot use as a name")
+    if name.startswith("__"):
+        raise ExpressionError(f"{quoted(name)} starts with '__', which the language refuses in names")
+    if name in FUNCTIONS:
+        raise ExpressionError(f"{name!r} is a function of the language, not a variable")
+    if name in CONSTANTS:
+        raise ExpressionError(f"{name!r} is the constant {CONSTANTS[name]!r}, not a variable")
 
 
 def _compile(piece: str, start: int, text: str, program: list[tuple]) -> None:
@@ -240,7 +286,9 @@ def _check_call(node: ast.Call, col: int, offset: int, text: str) -> None:
     name = func.id
     if name not in FUNCTIONS:
         known = ", ".join(FUNCTIONS)
-        raise ExpressionError(f"unknown function at column {col}: {name!r} (the functions are: {known})", col, text)
+        raise ExpressionError(
+            f"unknown function at column {col}: {quoted(name)} (the functions are: {known})", col, text
+        )
     if node.keywords:
         kw = node.keywords[0]
         kcol = kw.col_offset + offset + 1
@@ -264,7 +312,7 @@ def _name(name: str, col: int, text: str) -> tuple:
     if name in FUNCTIONS:
         raise ExpressionError(f"function used as a value at column {col}: call it, as in {name}(x)", col, text)
     if keyword.iskeyword(name) or name.startswith("__"):
-        _reject(f"the name {name!r}", col, text)
+        _reject(f"the name {quoted(name)}", col, text)
     return (VAR, name, col)
 
 
@@ -333,5 +381,7 @@ __all__ = [
     "EvaluationError",
     "Expression",
     "ExpressionError",
+    "Names",
+    "check_variable",
     "parse",
 ]
