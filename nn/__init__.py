@@ -13,6 +13,11 @@ Replaying a network printed in a document (rows of W = neurons):
     loss = F.half_squared_error(net(x), y)        # ½(y − ŷ)²
     loss.backward()
     net.layers[1].neurons[0].z.grad               # δ of that neuron (= ∂L/∂z)
+
+Saving and loading, as PyTorch (``copy.deepcopy`` and ``pickle`` work too, without the last graph):
+
+    text = json.dumps(model.state_dict())         # {"layers.0.neurons.0.w.0": 0.31, ...}
+    model.load_state_dict(json.loads(text))       # names checked; strict=False returns what did not match
 """
 
 from . import data, functional, plots

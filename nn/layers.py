@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, MappingView, Sequence
+from collections.abc import Set as AbstractSet
 from numbers import Real
 from operator import mul
 
@@ -38,6 +39,7 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "linear": None,
 }
 _node = engine._node  # the engine's node constructor (respects no_grad and autodiff.scope)
+PATHS_KEPT = 8  # outer scopes whose neuron scopes a Layer keeps ready (see Layer._neuron_paths)
 
 
 def _activation(spec: Activation) -> tuple[str, Callable[[Value], Value] | None, bool]:
@@ -89,13 +91,22 @@ def _size(n, what: str) -> int:
     return n
 
 
+#: inputs that have a length but no order of numbers: a dict would give its keys, a set any order
+_NOT_SEQUENCES = (str, bytes, bytearray, memoryview, Mapping, AbstractSet, MappingView)
+
+
 def check_input(x, nin: int, where: str) -> list:
     """The input as a list of nin floats or Values; a single number or Value is allowed when nin = 1.
-    Wrong length → ValueError naming ``where`` and both shapes; wrong type → TypeError."""
+    An input is a sequence (list, tuple, range, a 1-D array: anything with a length and indexing);
+    a dict, a set, a string or an iterator is a TypeError naming its type; wrong length → ValueError
+    naming ``where`` and both shapes."""
     if isinstance(x, (Value, Real)) and not isinstance(x, bool):
         x = [x]
-    elif isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
-        raise TypeError(f"{where}: the input must be a list of {nin} numbers or Values, got {type(x).__name__}")
+    elif isinstance(x, _NOT_SEQUENCES) or not (hasattr(x, "__len__") and hasattr(x, "__getitem__")):
+        kind = type(x).__name__
+        why = " (a set has no order)" if isinstance(x, AbstractSet) else ""
+        why = " (its keys would be read)" if isinstance(x, Mapping) else why
+        raise TypeError(f"{where}: the input must be a list of {nin} numbers or Values, got {kind}{why}")
     if len(x) != nin:
         raise ValueError(f"{where}: expected an input of shape ({nin},), got shape ({len(x)},)")
     out = []
@@ -134,6 +145,8 @@ class Neuron(Module):
         n._set_weights([_number(v, f"Neuron: w[{i}]") for i, v in enumerate(w)], _number(b, "Neuron: b"))
         n.z = n.out = None
         return n
+
+    _last_call = ("z", "out")  # not pickled or copied: the graph of the latest call
 
     def _set_weights(self, w: list[float], b: float) -> None:
         self._w = tuple(Value(v, label=f"w{i}") for i, v in enumerate(w))
@@ -301,9 +314,12 @@ class Layer(Module):
         self._paths = {}
 
     def _neuron_paths(self, outer: tuple[str, ...]) -> list[tuple[str, ...]]:
-        """The scope of each neuron's nodes under the caller's scope ``outer`` (cached)."""
+        """The scope of each neuron's nodes under the caller's scope ``outer``, cached for the last
+        ``PATHS_KEPT`` outer scopes (a scope per training step must not grow the cache for ever)."""
         paths = self._paths.get(outer)
         if paths is None:
+            if len(self._paths) >= PATHS_KEPT:
+                del self._paths[next(iter(self._paths))]  # the oldest entry
             paths = self._paths[outer] = [(*outer, *n._path) for n in self.neurons]
         return paths
 

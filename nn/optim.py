@@ -3,16 +3,25 @@
 Every optimizer takes the parameters (a list of Values, or a Module), reads ``p.grad`` in
 ``step()`` and changes ``p.data`` in place; ``zero_grad()`` resets the gradients, which otherwise
 accumulate over ``backward()`` calls. The learning rate is the attribute ``lr`` (a schedule sets it).
+Settings are checked as PyTorch checks them (lr, eps, momentum, weight_decay ≥ 0 and finite; betas in
+[0, 1)); a parameter listed twice gets PyTorch's warning and, as there, is updated once per listing.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable
+from numbers import Real
 
 from autodiff import Value
 
 from .module import Module
+
+DUPLICATES = (
+    "optimizer contains a parameter group with duplicate parameters; in future, this will cause an error; "
+    "see github.com/pytorch/pytorch/issues/40967 for more information"
+)
 
 
 def _params(params: Iterable[Value] | Module) -> list[Value]:
@@ -25,10 +34,35 @@ def _params(params: Iterable[Value] | Module) -> list[Value]:
     return ps
 
 
-def _non_negative(x, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {x!r}")
+def _slots(params: list[Value]) -> list[int]:
+    """For each entry of params, the index of its state (one per distinct parameter). A parameter
+    listed twice warns, as PyTorch does, is kept, and is updated once per listing, sharing its state."""
+    first: dict[int, int] = {}
+    slots = [first.setdefault(id(p), len(first)) for p in params]
+    if len(first) < len(params):
+        warnings.warn(DUPLICATES, UserWarning, stacklevel=4)
+    return slots
+
+
+def _number(x, name: str) -> float:
+    """x as a float: a real number (not a bool), else a TypeError naming ``name``."""
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"{name} must be a number, got {type(x).__name__}: {x!r}")
     return float(x)
+
+
+def _non_negative(x, name: str) -> float:
+    x = _number(x, name)
+    if not math.isfinite(x) or x < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {x!r}")
+    return x
+
+
+def _divide(a: float, b: float) -> float:
+    """a / b with IEEE's answers for b = 0 (b ≥ 0 here): 0/0 = nan, a/0 = ±inf, as PyTorch computes."""
+    if b:
+        return a / b
+    return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a)
 
 
 class Optimizer:
@@ -36,6 +70,7 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Value] | Module, lr: float) -> None:
         self.params = _params(params)
+        self._slot = _slots(self.params)
         self.lr = _non_negative(lr, "lr")
 
     def zero_grad(self) -> None:
@@ -76,14 +111,17 @@ class SGD(Optimizer):
             for p in self.params:
                 p.data -= lr * p.grad
             return
-        grads = [p.grad + wd * p.data if wd else p.grad for p in self.params]
-        if mu:
-            if self.velocity is None:
-                self.velocity = grads
-            else:
-                self.velocity = [mu * v + g for v, g in zip(self.velocity, grads)]
-            grads = self.velocity
-        for p, g in zip(self.params, grads):
+        first = self.velocity is None
+        if first and mu:
+            self.velocity = [0.0] * (max(self._slot) + 1)
+        velocity = self.velocity
+        for p, k in zip(self.params, self._slot):  # one by one, as torch: a listed-twice p moves twice
+            g = p.grad + wd * p.data if wd else p.grad
+            if mu:
+                if first:
+                    velocity[k] = g
+                else:
+                    g = velocity[k] = mu * velocity[k] + g
             p.data -= lr * g
 
     def _settings(self) -> dict:
@@ -106,26 +144,34 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        if len(betas) != 2 or not all(isinstance(b, (int, float)) and 0.0 <= b < 1.0 for b in betas):
-            raise ValueError(f"betas must be two numbers in [0, 1), got {betas!r}")
-        self.betas = (float(betas[0]), float(betas[1]))
+        if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+            raise TypeError(f"betas must be a pair of numbers in [0, 1), got {betas!r}")
+        self.betas = (_number(betas[0], "betas[0]"), _number(betas[1], "betas[1]"))
+        for i, b in enumerate(self.betas):
+            if not 0.0 <= b < 1.0:
+                raise ValueError(f"betas[{i}] must be in [0, 1), got {b!r}")
         self.eps = _non_negative(eps, "eps")
         self.weight_decay = _non_negative(weight_decay, "weight_decay")
-        self.t = 0
-        self.m = [0.0] * len(self.params)
-        self.v = [0.0] * len(self.params)
+        self.t = 0  # step() calls
+        n = max(self._slot) + 1
+        self.m, self.v = [0.0] * n, [0.0] * n  # one moment pair per distinct parameter
+        self._steps = [0] * n  # steps taken by each (torch's state["step"]; a listed-twice one counts two)
 
     def step(self) -> None:
         self.t += 1
         b1, b2 = self.betas
-        step_size = self.lr / (1 - b1**self.t)
-        bc2_sqrt = (1 - b2**self.t) ** 0.5
-        wd, eps, m, v = self.weight_decay, self.eps, self.m, self.v
-        for i, p in enumerate(self.params):
+        wd, eps, m, v, steps = self.weight_decay, self.eps, self.m, self.v, self._steps
+        t = 0
+        for p, k in zip(self.params, self._slot):
+            steps[k] += 1
+            if steps[k] != t:
+                t = steps[k]
+                step_size = self.lr / (1 - b1**t)
+                bc2_sqrt = (1 - b2**t) ** 0.5
             g = p.grad + wd * p.data if wd else p.grad
-            m[i] += (g - m[i]) * (1 - b1)  # torch's lerp form of β₁m + (1 − β₁)g
-            v[i] = v[i] * b2 + (1 - b2) * g * g
-            p.data -= step_size * (m[i] / (math.sqrt(v[i]) / bc2_sqrt + eps))
+            m[k] += (g - m[k]) * (1 - b1)  # torch's lerp form of β₁m + (1 − β₁)g
+            v[k] = v[k] * b2 + (1 - b2) * g * g
+            p.data -= step_size * _divide(m[k], math.sqrt(v[k]) / bc2_sqrt + eps)
 
     def _settings(self) -> dict:
         return {"lr": self.lr, "betas": self.betas, "eps": self.eps, "weight_decay": self.weight_decay}

@@ -21,7 +21,7 @@ from autodiff import Value
 from . import functional as F
 from .data import Batches
 from .module import Module
-from .optim import SGD, LRScheduler, Optimizer
+from .optim import SGD, LRScheduler, Optimizer, _non_negative
 
 LossFn = Callable[[list, list], Value]
 
@@ -58,8 +58,8 @@ def fit(
     *,
     loss: str | LossFn = "mse",
     optimizer: Optimizer | None = None,
-    lr: float = 0.1,
-    epochs: int = 100,
+    lr: float | None = None,
+    epochs: int | None = None,
     steps: int | None = None,
     batch_size: int | None = None,
     shuffle: bool = True,
@@ -74,25 +74,34 @@ def fit(
 
     - ``loss``: a name from ``LOSSES`` or ``function(outputs, targets) -> Value`` where outputs are the
       model's outputs for the batch, in order.
-    - ``optimizer``: default ``SGD(model.parameters(), lr)``; ``scheduler`` is stepped after each step.
-    - ``epochs`` passes over the data, or exactly ``steps`` optimizer steps when given.
+    - ``optimizer``: default ``SGD(model.parameters(), lr)`` with lr = 0.1 unless given (``lr`` with an
+      optimizer is an error: set the optimizer's own); ``scheduler`` is stepped after each step.
+    - ``epochs`` passes over the data (default 100), or exactly ``steps`` optimizer steps (not both).
     - ``batch_size``: None = the whole set per step (batch GD), 1 = stochastic, k = mini-batches of k;
       batches are shuffled with ``seed`` unless ``shuffle=False``.
-    - ``l2``: adds l2·Σp² over the optimizer's parameters (micrograd's demo uses 1e-4).
+    - ``l2`` ≥ 0: adds l2·Σp² over the optimizer's parameters (micrograd's demo uses 1e-4).
     - ``callback(step, loss)`` is called after each optimizer step (step counts from 0), before the
       scheduler moves on, so ``optimizer.lr`` is the rate that step used; returning True stops training.
     """
     loss_fn = _loss_fn(loss)
+    l2 = _non_negative(l2, "l2")
     if optimizer is None:
         if not isinstance(model, Module):
             raise TypeError("fit needs an optimizer when the model is not an nn.Module")
-        optimizer = SGD(model.parameters(), lr)
+        optimizer = SGD(model.parameters(), 0.1 if lr is None else lr)
+    elif lr is not None:
+        raise ValueError(f"fit: lr={lr!r} is for the default SGD; with an optimizer, give the rate to the optimizer")
+    if isinstance(scheduler, LRScheduler) and scheduler.optimizer is not optimizer:
+        raise ValueError("fit: the scheduler belongs to another optimizer than the one fit steps")
     batches = Batches(X, y, batch_size, shuffle=shuffle, seed=seed)
     per_epoch = len(batches)
     if steps is None:
+        epochs = 100 if epochs is None else epochs
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
             raise ValueError(f"epochs must be a positive int, got {epochs!r}")
         total = epochs * per_epoch
+    elif epochs is not None:
+        raise ValueError(f"give epochs or steps, not both (got epochs={epochs!r}, steps={steps!r})")
     elif isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
     else:
