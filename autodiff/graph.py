@@ -118,6 +118,30 @@ def _propagate(order: list[Value]) -> None:
                     p.grad += g * local
 
 
+def gradients(root: Value, grad: float = 1.0, order: list[Value] | None = None) -> dict[Value, float]:
+    """{v: grad · ∂root/∂v} for every node v of ``root``'s graph: the backward pass from zero in a
+    dict, touching no ``.grad`` (what the tools show). ``_propagate`` line by line, ``grads[v]`` in
+    place of ``v.grad``, so the numbers are bitwise those ``root.backward(grad)`` leaves on a fresh
+    graph (``tests/test_tools_leave_grads.py`` checks it)."""
+    order = topological_order(root) if order is None else order
+    grads = dict.fromkeys(order, 0.0)
+    grads[root] = grad
+    for v in reversed(order):
+        g = grads[v]
+        a = v._a
+        if a is not None:
+            grads[a] += g * v._da
+            b = v._b
+            if b is not None:
+                grads[b] += g * v._db
+        elif g:  # an n-ary node (sum, dot) with no upstream adds exactly 0 to each parent: skipped
+            parents = v._b
+            if parents is not None:
+                for p, local in zip(parents, v._db):
+                    grads[p] += g * local
+    return grads
+
+
 def _propagate_checked(order: list[Value], anomaly) -> None:
     """``_propagate`` that stops at the first gradient that is NaN or infinite."""
     for v in reversed(order):

@@ -18,8 +18,8 @@ from PIL import Image
 
 import autodiff
 from autodiff import Value, check_formula, gradcheck
+from autodiff.graph import gradients
 from autodiff.viz.gradient_paths import count_paths
-from autodiff.viz.trace import gradients
 
 ROOT = Path(__file__).resolve().parents[1]
 

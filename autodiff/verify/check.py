@@ -6,7 +6,7 @@ Finite differences are central:  ∂f/∂xᵢ ≈ (f(x + ε·eᵢ) − f(x − �
 |analytic − numeric| ≤ atol + rtol·|numeric|, with ε = 1e-6, atol = 1e-5, rtol = 1e-3.
 Both return reports that print as a table, render as HTML in Jupyter and are truthy only when
 everything agrees. Neither changes any ``.grad`` or ``.data`` it can see: the engine's gradients are
-computed on the side (``viz.trace.gradients``, bitwise what ``backward()`` gives from zero).
+computed on the side (``graph.gradients``, bitwise what ``backward()`` gives from zero).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 
 from ..engine import Value
+from ..graph import gradients
 from ..modes import no_grad
 from ..text import tables
-from ..viz.trace import gradients
 from .expressions import Expression, parse
 from .reports import FormulaReport, FormulaRow, GradcheckReport, GradcheckRow
 

@@ -5,7 +5,7 @@ and the arithmetic of ``root.backward()`` from zero, so its numbers are bitwise 
 ``backward()`` gives on a fresh graph; and it records every step: the node, its upstream gradient
 ∂root/∂node, and for each parent the local derivative ∂node/∂parent, the contribution
 upstream × local and the parent's gradient before and after it was added. No ``.grad`` is written
-(tools never change what they show); ``gradients(root)`` is the same pass, unrecorded.
+(tools never change what they show); ``graph.gradients(root)`` is the same pass, unrecorded.
 """
 
 from __future__ import annotations
@@ -196,31 +196,6 @@ def trace_backward(root: Value, grad: float = 1.0, *, order: list[Value] | None 
     return BackwardTrace(root, seed, order, steps, grads, earlier, digits)
 
 
-def gradients(root: Value, grad: float = 1.0, *, order: list[Value] | None = None) -> dict[Value, float]:
-    """{v: grad · ∂root/∂v} for every node v of ``root``'s graph: the backward pass from zero,
-    computed in a dict (bitwise what ``root.backward(grad)`` leaves on a fresh graph), with no
-    ``.grad`` touched. ``graph.backpropagate`` line by line, ``grads[v]`` in place of ``v.grad``."""
-    _check_root(root)
-    seed = _check_data(grad, "gradients(grad=...)")
-    order = topological_order(root) if order is None else order
-    grads = dict.fromkeys(order, 0.0)
-    grads[root] = seed
-    for v in reversed(order):
-        g = grads[v]
-        a = v._a
-        if a is not None:
-            grads[a] += g * v._da
-            b = v._b
-            if b is not None:
-                grads[b] += g * v._db
-        elif g:  # an n-ary node (sum, dot) with no upstream adds exactly 0 to each parent: skipped
-            parents = v._b
-            if parents is not None:
-                for p, local in zip(parents, v._db):
-                    grads[p] += g * local
-    return grads
-
-
 def _recorded_pass(root: Value, seed: float, order: list[Value]) -> tuple[list[Step], dict[Value, float]]:
     """``gradients``' walk, recording a ``Step`` per non-leaf node (a node the engine skips, n-ary
     with zero upstream, is shown adding nothing)."""
@@ -277,4 +252,4 @@ def _html_table(title: str, head: list[str], groups: list[list[list[str]]], righ
     return "".join(out)
 
 
-__all__ = ["BackwardTrace", "Contribution", "ForwardTrace", "Step", "gradients", "trace_backward", "trace_forward"]
+__all__ = ["BackwardTrace", "Contribution", "ForwardTrace", "Step", "trace_backward", "trace_forward"]
