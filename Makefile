@@ -10,7 +10,7 @@ demo: setup
 	$(VENV)/bin/autodiff examples --out out/examples
 
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 bench: setup
 	$(PY) -m pip install --quiet -e '.[bench]'
