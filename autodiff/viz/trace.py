@@ -121,7 +121,7 @@ class BackwardTrace(Listing):
     def title(self) -> str:
         r = self.names[self.root]
         return (f"backward pass of {r}: start with ∂{r}/∂{r} = {fmt(self.seed, self.digits)}; "
-                f"{len(self)} steps, one per operation, from the output back to the inputs")  # fmt: skip
+                f"{len(self)} step{'' if len(self) == 1 else 's'}, one per operation, from the output back to the inputs")  # fmt: skip
 
     def summary(self) -> str:
         """The final gradients of the inputs (leaves), and a note on accumulation."""
