@@ -85,6 +85,14 @@ def refuse_node(op: str, a, b, db) -> ArithmeticError | ValueError:
     """``refuse`` for a node, its operands read from what it records (``engine.Value``'s layout)."""
     row = RULES.get(op)
     symbol = row.symbol if row is not None else op
+    if a is None and op == "dot":  # its parents are weights and inputs, not terms: name the largest
+        datas = [p.data for p in b or ()]
+        for i, x in enumerate(datas):
+            if not is_finite(x):
+                return ValueError(f"dot: parent {i + 1} of {len(datas)} is {x!r}; operations need finite numbers")
+        big = max(datas, key=abs, default=0.0)
+        return OverflowError(f"dot overflow: a weighted sum of {len(datas)} parents (the largest {big!r}) "
+                             "is beyond the float range (±1.8e308)")  # fmt: skip
     if a is None:  # n-ary: its parents (plain-number terms are already folded into the total)
         return refuse(op, symbol, [p.data for p in b or ()])
     if b is not None:

@@ -140,3 +140,15 @@ def test_star_import_keeps_pythons_sum_max_and_min():
     logits = [space["Value"](v) for v in (0.5, 2.0, -1.0)]
     assert max(v.data for v in logits) == 2.0  # microgpt's line, after the star import
     assert autodiff.sum is not sum and autodiff.max is not max
+
+
+def test_a_neurons_weighted_sum_that_overflows_is_an_overflow_error():
+    import nn
+
+    layer = nn.Layer.from_weights([[1e300, 1e300]], [0.0], activation="linear")
+    with pytest.raises(OverflowError, match=r"dot overflow: a weighted sum of 3 parents \(the largest 1e\+300\)"):
+        layer([1e10, 1.0])
+    weights = layer.parameters()
+    weights[0].data = NAN  # an optimizer step gone wrong writes nan into a weight
+    with pytest.raises(ValueError, match="dot: parent 1 of 3 is nan"):
+        layer([1.0, 1.0])
