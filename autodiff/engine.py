@@ -308,22 +308,10 @@ class Value:
         return Value(self.data, label=self.label)
 
 
-_plain_new = _new = Value.__new__  # modes.py swaps _new for _tracked_new while some thread tracks
+_plain_new = _new = Value.__new__  # modes.py swaps in its tracking allocator while some thread tracks
 _SUB, _DIV, _POW, _LEAKY, _NEG, _EXP, _LOG, _SQRT, _TANH, _SIGMOID, _SOFTPLUS, _ABS, _SIN, _COS = map(
     RULES.get, ("sub", "div", "pow", "leaky_relu", "neg", "exp", "log", "sqrt", "tanh", "sigmoid", "softplus",
                 "abs", "sin", "cos"))  # fmt: skip
-
-
-def _tracked_new(cls):
-    """The allocator while some thread has a scope or anomaly detection on: this thread's scope is
-    recorded on the node, and detect_anomaly notes where the node was made."""
-    v = _plain_new(cls)
-    m = _mode
-    if m.scope:
-        v._scope = m.scope
-    if m.anomaly is not None:
-        m.anomaly.record(v)
-    return v
 
 
 def _node(data: float, op: str, a, da, b, db) -> Value:
@@ -353,10 +341,20 @@ def _forget(v: Value) -> Value:
 
 
 def _unary(rule, op: str, x: Value, out: float) -> Value:
+    """A one-input node. Its input is checked (nan or inf data set by hand: tanh(inf) = 1 would hide
+    it), not its output: every unary row is finite on a finite input (exp raises before)."""
     xd = x.data
-    if xd - xd:  # inf or nan data set by hand: tanh(inf) = 1 would hide it
+    if xd - xd:
         raise refuse(op, rule.symbol, (xd,))
-    return _node(out, op, x, rule.local(xd, out), None, None)
+    v = _new(Value)
+    v.data = out
+    v.grad = 0.0
+    v.label = None
+    v.op = op
+    v._a = x
+    v._da = rule.local(xd, out)
+    v._b = v._db = None
+    return v if _grad_enabled else _forget(v)
 
 
 def _binary(rule, op: str, a: Value, other) -> Value:

@@ -54,6 +54,18 @@ class _Stacks(threading.local):
 _stacks = _Stacks()
 
 
+def _tracked_new(cls):
+    """The engine's allocator while some thread has a scope or anomaly detection on: this thread's
+    scope is recorded on the node, and detect_anomaly notes where the node was made."""
+    v = engine._plain_new(cls)
+    m = engine._mode
+    if m.scope:
+        v._scope = m.scope
+    if m.anomaly is not None:
+        m.anomaly.record(v)
+    return v
+
+
 def _recount(d_off: int, d_tracking: int) -> None:
     global _threads_off, _threads_tracking
     with _lock:
@@ -61,7 +73,7 @@ def _recount(d_off: int, d_tracking: int) -> None:
         _threads_tracking += d_tracking
         engine._grad_enabled = _threads_off == 0
         engine._tracking = _threads_tracking > 0
-        engine._new = engine._tracked_new if engine._tracking else engine._plain_new
+        engine._new = _tracked_new if engine._tracking else engine._plain_new
 
 
 def set_modes(grad: bool, scope: tuple[str, ...], anomaly) -> None:
