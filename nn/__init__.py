@@ -21,10 +21,12 @@ Saving and loading, as PyTorch (``copy.deepcopy`` and ``pickle`` work too, witho
 """
 
 from . import data, functional, plots
+from .conv import Conv2d
 from .data import Batches
 from .layers import ACTIVATIONS, Layer, Neuron
 from .mlp import MLP
 from .module import Module
+from .norm import LayerNorm
 from .optim import SGD, Adam, LinearLR, LRScheduler, Optimizer, StepLR
 from .train import LOSSES, fit, predict
 
@@ -35,8 +37,10 @@ __all__ = [
     "SGD",
     "Adam",
     "Batches",
+    "Conv2d",
     "LRScheduler",
     "Layer",
+    "LayerNorm",
     "LinearLR",
     "Module",
     "Neuron",

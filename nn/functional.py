@@ -7,6 +7,9 @@ documents' E = ½ Σₖ (yₖ − ŷₖ)² (for one output: ½(y − ŷ)²).
 Softmax, log-softmax, cross-entropy and the logits form of binary cross-entropy are computed
 stably (log-sum-exp with the largest logit subtracted, softplus), so logits of ±1000 give finite
 losses and gradients.
+
+Layer normalisation (``layer_norm``, in ``norm.py``), convolution and pooling (``im2col``, ``conv2d``,
+``max_pool2d``, ``avg_pool2d``, in ``conv.py``) are re-exported here, as in ``torch.nn.functional``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from numbers import Real
 
 import autodiff
 from autodiff import Value
+
+from .conv import avg_pool2d, conv2d, im2col, max_pool2d  # noqa: F401  (re-exported)
+from .norm import layer_norm  # noqa: F401  (re-exported)
 
 Scalar = Value | float
 
