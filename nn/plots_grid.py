@@ -38,28 +38,30 @@ def plot_grid(
     title: str = "",
     what: str = "data",
     shade: bool = True,
-    bold: Sequence[tuple[int, int]] = (),
+    mark: Sequence[tuple[int, int]] = (),
 ) -> Axes:
     """The grid as a table of cells with each number written in (row 0 at the top); ``what`` reads
     each Value's "data" or "grad"; ``shade`` colours cells by |value| (white where 0, so a gradient
-    grid shows at a glance which entries receive something); cells in ``bold`` (row, column) get a
-    thick outline."""
+    grid shows at a glance which entries receive something); cells in ``mark`` (row, column) are
+    filled yellow with the number in bold."""
     import matplotlib.pyplot as plt
 
     nums = _numbers(grid, what)
     h, w = len(nums), len(nums[0])
     if ax is None:
         _, ax = plt.subplots(figsize=(0.7 * w + 0.6, 0.7 * h + 0.6))
+    marks = set(mark)
     top = max((abs(v) for row in nums for v in row), default=0.0) or 1.0
     for i, row in enumerate(nums):
         for j, v in enumerate(row):
             color = plt.cm.Oranges(0.15 + 0.6 * abs(v) / top) if shade and v != 0 else "white"
             if shade and v < 0:
                 color = plt.cm.Blues(0.15 + 0.6 * abs(v) / top)
+            marked = (i, j) in marks
+            color = "#ffe08a" if marked else color
             ax.add_patch(plt.Rectangle((j, i), 1, 1, facecolor=color, edgecolor="#888888", linewidth=0.8))
-            ax.text(j + 0.5, i + 0.5, _fmt(v), ha="center", va="center", fontsize=10)
-    for i, j in bold:
-        ax.add_patch(plt.Rectangle((j, i), 1, 1, fill=False, edgecolor="black", linewidth=2.5))
+            ax.text(j + 0.5, i + 0.5, _fmt(v), ha="center", va="center", fontsize=10,
+                    fontweight="bold" if marked else "normal")
     ax.set_xlim(0, w)
     ax.set_ylim(h, 0)
     ax.set_aspect("equal")
@@ -84,7 +86,7 @@ def plot_pooling(
 ) -> Figure:
     """Three panels for one channel of a pooling layer after ``backward()``: the input with each
     window outlined in its colour (and, for max pooling, the entry each output node routes to, read
-    from its local derivatives, in bold),
+    from its local derivatives, in yellow),
     the output with the upstream gradient δ = ``out.grad`` of each entry, and the input's gradient
     (white cells received nothing)."""
     import matplotlib.pyplot as plt
@@ -100,17 +102,22 @@ def plot_pooling(
         for node in (v for row in out for v in row if isinstance(v, Value)):
             winners += [where[id(p)] for p, d in zip(node.parents, node.local_grads) if d == 1.0 and id(p) in where]
     fig, axes = plt.subplots(1, 3, figsize=(3 * (0.7 * w + 0.9), 0.7 * h + 1.2))
-    plot_grid(xs, axes[0], title="input x (windows outlined)", shade=False, bold=winners)
+    title = "input x (windows outlined" + (", each maximum yellow)" if kind == "max" else ")")
+    plot_grid(xs, axes[0], title=title, shade=False, mark=winners)
     for n, (top, left) in enumerate(corners):
         inset = 0.04 + 0.06 * (n % 3) if s != k else 0.04
         axes[0].add_patch(plt.Rectangle((left + inset, top + inset), k[1] - 2 * inset, k[0] - 2 * inset, fill=False,
                                         edgecolor=WINDOW_COLORS[n % len(WINDOW_COLORS)], linewidth=2))
     name = "max" if kind == "max" else "average"
-    plot_grid(ys, axes[1], title=f"{name} pool y", shade=False)
+    plot_grid(ys, axes[1], title=f"{name} pool y, with its δ", shade=False)
+    for n in range(len(corners)):
+        i, j = divmod(n, len(ys[0]))
+        axes[1].add_patch(plt.Rectangle((j + 0.04, i + 0.04), 0.92, 0.92, fill=False,
+                                        edgecolor=WINDOW_COLORS[n % len(WINDOW_COLORS)], linewidth=2))
     grads = _numbers(out, "grad")
     for i, row in enumerate(grads):
         for j, g in enumerate(row):
-            axes[1].text(j + 0.5, i + 0.85, f"δ = {_fmt(g)}", ha="center", va="center", fontsize=7, color="#d62728")
+            axes[1].text(j + 0.5, i + 0.85, f"δ = {_fmt(g)}", ha="center", va="center", fontsize=8, color="#d62728")
     plot_grid(x, axes[2], title="∂L/∂x (what each input receives)", what="grad")
     fig.tight_layout()
     return fig
