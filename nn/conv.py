@@ -59,25 +59,27 @@ def _is_list(x) -> bool:
 
 def nested(x, dims: int, where: str, names: str) -> tuple[list, tuple[int, ...]]:
     """``x`` as nested lists of ``dims`` levels with entries Values or floats, and its shape. A
-    ragged or too shallow/deep input is a ValueError naming ``where`` and the expected ``names``
-    (e.g. "C × H × W")."""
+    ragged, too shallow or too deep input is a ValueError naming ``where`` (e.g. "conv2d: x") and
+    the expected ``names`` (e.g. "C × H × W"; for one level a phrase such as "a list of numbers")."""
+    kind = names if dims == 1 else f"{names} nested lists"
+    arg = where.rsplit(": ", 1)[-1]
     shape: list[int] = []
     probe = x
     for _ in range(dims):
         if not _is_list(probe) or not probe:
-            raise ValueError(f"{where}: expected {names} nested lists (non-empty), got {_describe(x)}")
+            raise ValueError(f"{where} must be {kind} (non-empty), got {_describe(x)}")
         shape.append(len(probe))
         probe = probe[0]
 
     def walk(node, level: int, index: tuple[int, ...]):
         if level == dims:
             if _is_list(node):
-                raise ValueError(f"{where}: expected {names}, got more levels of lists than {dims}")
+                raise ValueError(f"{where} must be {kind}, got lists nested deeper than {dims} level(s)")
             return _entry(node, where, index)
         if not _is_list(node) or len(node) != shape[level]:
             got = len(node) if _is_list(node) else type(node).__name__
             at = "".join(f"[{i}]" for i in index)
-            raise ValueError(f"{where}: expected {names} = {_dims(shape)}; {where}{at} has {got} entries, not {shape[level]}")
+            raise ValueError(f"{where} must be {kind} of shape {_dims(shape)}; {arg}{at} has {got} entries, not {shape[level]}")
         return [walk(child, level + 1, (*index, i)) for i, child in enumerate(node)]
 
     return walk(x, 0, ()), tuple(shape)
@@ -165,7 +167,7 @@ def conv2d(x, weight, bias=None, stride: Pair = 1, padding: Pair = 0) -> Image:
             f"conv2d: weight of shape {_dims(wshape)} expects {c_in} input channels, got x of shape {_dims(shape)}"
         )
     if bias is not None:
-        bias, bshape = nested(bias, 1, "conv2d: bias", "C_out")
+        bias, bshape = nested(bias, 1, "conv2d: bias", "a list of numbers (one per output channel)")
         if bshape != (c_out,):
             raise ValueError(f"conv2d: bias has shape ({bshape[0]},), expected ({c_out},) (one per output channel)")
     _output_size(where, shape, (kh, kw), s, p)

@@ -23,7 +23,7 @@ from .module import Module
 
 
 def _vector(v, n: int, where: str, what: str) -> list:
-    v, shape = nested(v, 1, f"{where}: {what}", "a list")
+    v, shape = nested(v, 1, f"{where}: {what}", "a list of numbers or Values")
     if shape != (n,):
         raise ValueError(f"{where}: {what} has shape ({shape[0]},), expected ({n},) (one per input)")
     return v
@@ -43,8 +43,11 @@ def layer_norm(x, gamma=None, beta=None, eps: float = 1e-5) -> list[Value]:
     if not isinstance(eps, (int, float)) or isinstance(eps, bool) or not eps >= 0 or eps == float("inf"):
         raise ValueError(f"{where}: eps must be a finite number ≥ 0, got {eps!r}")
     if isinstance(x, (list, tuple)) and x and all(isinstance(row, (list, tuple)) for row in x):
+        lengths = sorted({len(row) for row in x})
+        if len(lengths) > 1:
+            raise ValueError(f"{where}: the rows of x must have the same length, got lengths {lengths}")
         return [layer_norm(row, gamma, beta, eps) for row in x]
-    x, (n,) = nested(x, 1, f"{where}: x", "a list")
+    x, (n,) = nested(x, 1, f"{where}: x", "a list of numbers or Values")
     g = None if gamma is None else _vector(gamma, n, where, "gamma")
     b = None if beta is None else _vector(beta, n, where, "beta")
     mu = _label(autodiff.sum(x) * (1.0 / n), "μ")

@@ -142,9 +142,16 @@ def test_layer_norm_module_parameters_names_state_dict_and_scope():
         (lambda: F.layer_norm([1.0, 2.0], eps=-1.0), ["eps"]),
         (lambda: F.layer_norm([3.0, 3.0], eps=0.0), ["σ = 0"]),
         (lambda: nn.LayerNorm(0), ["LayerNorm", "positive int"]),
+        (lambda: F.layer_norm([[1.0, 2.0], [3.0]]), ["layer_norm", "same length", "[1, 2]"]),
+        (lambda: F.layer_norm("abc"), ["layer_norm", "list of numbers", "str"]),
     ],
 )
 def test_bad_input_is_a_value_error_naming_what(call, words):
     with pytest.raises(ValueError) as info:
         call()
     assert all(w in str(info.value) for w in words), str(info.value)
+
+
+def test_an_entry_that_is_not_a_number_is_a_type_error_naming_its_place():
+    with pytest.raises(TypeError, match=r"layer_norm: x\[1\] must be a Value or a number, got bool"):
+        F.layer_norm([1.0, True])
