@@ -288,3 +288,14 @@ def test_conv2d_module_names_state_dict_seed_and_scope():
     with autodiff.scope("model"):
         y = net([[[1.0, 2.0], [3.0, 4.0]]])
     assert y[0][0][0].scope == ("model", "conv") and autodiff.current_scope() == ()
+
+
+def test_conv2d_copies_and_pickles_without_its_last_graph():
+    import copy
+    import pickle
+
+    conv = nn.Conv2d(1, 2, 2, seed=0)
+    conv([[[1.0, 2.0], [3.0, 4.0]]])
+    for twin in (copy.deepcopy(conv), pickle.loads(pickle.dumps(conv))):
+        assert twin.out is None and twin.state_dict() == conv.state_dict()
+        assert data(twin([[[1.0, 2.0], [3.0, 4.0]]])) == data(conv.out)

@@ -155,3 +155,15 @@ def test_bad_input_is_a_value_error_naming_what(call, words):
 def test_an_entry_that_is_not_a_number_is_a_type_error_naming_its_place():
     with pytest.raises(TypeError, match=r"layer_norm: x\[1\] must be a Value or a number, got bool"):
         F.layer_norm([1.0, True])
+
+
+def test_layer_norm_module_copies_and_pickles_without_its_last_graph():
+    import copy
+    import pickle
+
+    ln = nn.LayerNorm(3)
+    ln.load_state_dict(dict(ln.state_dict(), **{"weight.1": 3.0}))
+    ln([1.0, 2.0, 4.0])
+    for twin in (copy.deepcopy(ln), pickle.loads(pickle.dumps(ln))):
+        assert twin.out is None and twin.state_dict() == ln.state_dict()
+        assert [v.data for v in twin([1.0, 2.0, 4.0])] == [v.data for v in ln.out]
