@@ -14,6 +14,9 @@ Replaying a network printed in a document (rows of W = neurons):
     loss.backward()
     net.layers[1].neurons[0].z.grad               # δ of that neuron (= ∂L/∂z)
 
+Seed 001's layers on nested lists (C × H × W images): ``nn.LayerNorm(n)``, ``nn.Conv2d(c_in, c_out, k)``,
+``F.layer_norm``, ``F.im2col``, ``F.conv2d``, ``F.max_pool2d``, ``F.avg_pool2d`` (``norm.py``, ``conv.py``).
+
 Saving and loading, as PyTorch (``copy.deepcopy`` and ``pickle`` work too, without the last graph):
 
     text = json.dumps(model.state_dict())         # {"layers.0.neurons.0.w.0": 0.31, ...}
