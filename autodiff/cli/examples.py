@@ -132,13 +132,16 @@ def pytorch_mean() -> Example:
     ref = reference()["examples"]["pytorch_mean_example"]
     v = _leaves(ref["inputs"])
     xs = [v[f"x{i}"] for i in range(1, 5)]
-    zs = [(x + 2) * (x + 2) * 3 for x in xs]
-    v["out"] = F.sum(zs) / len(zs)
+    for i, x in enumerate(xs, 1):  # one y per input, as the document's y = x + 2; then z = y * y * 3
+        v[f"y{i}"] = x + 2
+        v[f"z{i}"] = v[f"y{i}"] * v[f"y{i}"] * 3
+    v["out"] = F.sum([v[f"z{i}"] for i in range(1, 5)]) / 4
     v["out"].backward()
-    title = "y = x + 2, z = 3y², out = mean(z) on four scalars   (seed 003)"
+    title = "y = x + 2, z = y·y·3, out = mean(z) on four scalars   (seed 003)"
     ex = Example("pytorch_mean", title, root=_named(v)["out"])
     _compare(ex, ref, v)
-    ex.notes.append("d(out)/dxᵢ = (3/2)(xᵢ + 2) = 4.5, as the document derives.")
+    ex.notes.append("d(out)/dyᵢ = 6yᵢ/4 = 4.5 and dy/dx = 1, so d(out)/dxᵢ = (3/2)(xᵢ + 2) = 4.5, as the document "
+                    "derives.")
     return ex
 
 
