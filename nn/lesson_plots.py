@@ -47,6 +47,7 @@ def plot_layer_gradients(
     *,
     bound_from_last: float | None = None,
     title: str = "mean |∂L/∂W| of each layer",
+    ylabel: str = "mean |∂L/∂W|",
 ) -> Axes:
     """One line per network: entry l is the mean |∂L/∂W| of layer l + 1 (input side first), log scale.
 
@@ -59,9 +60,10 @@ def plot_layer_gradients(
         longest = max(curves.values(), key=len)
         n = len(longest)
         ax.semilogy(range(1, n + 1), [longest[-1] * bound_from_last ** (n - 1 - i) for i in range(n)],
-                    color="black", linestyle=":", label=f"{bound_from_last:g}^k from the last layer")
+                    color="black", linestyle=":", label=f"{bound_from_last:g}ᵏ, k layers below the last")
     ax.set_xlabel("layer (1 = next to the input)")
-    ax.set_ylabel("mean |∂L/∂W|")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize=7)
     return ax
