@@ -262,8 +262,7 @@ def verdict_seed001(as_printed: Example, as_computed: Example) -> str:
         f"The document contradicts itself about one weight: its W(2) matrix prints {CONTESTED} = 2 (neuron 5's "
         "weight on f2), but its z5 line computes 3·f1 + 3·f2 + 2·f3 + 1, i.e. uses 3.\n"
         f"With {CONTESTED} = 3 every printed number agrees except {names}, which it computed with the matrix's 2; "
-        f"with {CONTESTED} = 2, as printed, {len(as_printed.document_slips)} of its printed numbers disagree "
-        "(below)."
+        f"with {CONTESTED} = 2, as printed, {len(as_printed.document_slips)} of its printed numbers disagree."
     )
 
 
