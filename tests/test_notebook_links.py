@@ -13,7 +13,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 FILE = re.compile(r"`([\w./-]+\.(?:md|json|py|ipynb|txt|toml))`")
-NAMES = {p.name for p in ROOT.rglob("*") if p.is_file() and ".git" not in p.parts}
+SOURCES = ("autodiff", "nn", "notebooks", "tests", "benchmarks", "docs")
+NAMES = {p.name for p in ROOT.iterdir() if p.is_file()} | {
+    p.name for d in SOURCES if (ROOT / d).is_dir() for p in (ROOT / d).rglob("*") if p.is_file()}
 
 
 def named_files(path: Path) -> list[str]:
