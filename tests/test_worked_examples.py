@@ -144,3 +144,16 @@ def test_printed_agrees_at_the_documents_digits():
     assert not ex.printed_agrees(-2.7372199078870745e-12, -2.451e-12)
     assert ex.printed_agrees(-1.474897793084364e-10, -1.4749e-10)
     assert not ex.printed_agrees(0.74, 0.73)
+
+
+def test_demo_seed003_builds_one_y_per_input():
+    """The document's y = x + 2 is one node per input, with y.grad = 4.5 (it was built twice per
+    input: 8 add nodes, each with grad 2.25), and pytorch_mean.png shows those four y's."""
+    e = ex.pytorch_mean()
+    order = autodiff.graph.topological_order(e.root)
+    adds = [v for v in order if v.op == "add"]
+    assert len(adds) == 4
+    assert [v.label for v in adds] == ["y1", "y2", "y3", "y4"]
+    assert [v.grad for v in adds] == [1.5 * (x.data + 2) for v in adds for x in v.parents] == [4.5] * 4
+    dot = autodiff.draw(e.root).source
+    assert dot.count("y1, data = 3.0, grad = 4.5") == 1 and "grad = 2.25" not in dot

@@ -132,13 +132,16 @@ def pytorch_mean() -> Example:
     ref = reference()["examples"]["pytorch_mean_example"]
     v = _leaves(ref["inputs"])
     xs = [v[f"x{i}"] for i in range(1, 5)]
-    zs = [(x + 2) * (x + 2) * 3 for x in xs]
-    v["out"] = F.sum(zs) / len(zs)
+    for i, x in enumerate(xs, 1):  # one y per input, as the document's y = x + 2; then z = y * y * 3
+        v[f"y{i}"] = x + 2
+        v[f"z{i}"] = v[f"y{i}"] * v[f"y{i}"] * 3
+    v["out"] = F.sum([v[f"z{i}"] for i in range(1, 5)]) / 4
     v["out"].backward()
-    title = "y = x + 2, z = 3y², out = mean(z) on four scalars   (seed 003)"
+    title = "y = x + 2, z = y·y·3, out = mean(z) on four scalars   (seed 003)"
     ex = Example("pytorch_mean", title, root=_named(v)["out"])
     _compare(ex, ref, v)
-    ex.notes.append("d(out)/dxᵢ = (3/2)(xᵢ + 2) = 4.5, as the document derives.")
+    ex.notes.append("d(out)/dyᵢ = 6yᵢ/4 = 4.5 and dy/dx = 1, so d(out)/dxᵢ = (3/2)(xᵢ + 2) = 4.5, as the document "
+                    "derives.")
     return ex
 
 
@@ -153,12 +156,22 @@ def seed002() -> Example:
     return ex
 
 
-def three_layer_network(w25: float) -> Example:
-    """Seed 001 §四: the 2-3-2-1 sigmoid network, L = ½(y − ŷ)², for one reading of w(2,5).
+NOTATION = (
+    "Weights are named as the document names them: w(l)i,j is the weight of layer l, of that layer's neuron i, on "
+    "its input j, all counted from 1; nn calls it layers.{l-1}.neurons.{i-1}.w.{j-1}. The weight in question below "
+    "is w(2)2,2: neuron 5's weight on f2, nn's layers.1.neurons.1.w.1."
+)
+CONTESTED = "w(2)2,2"  # neuron 5's weight on f2; nn: layers.1.neurons.1.w.1
+READINGS = {3: ("three_layer_as_computed", "as the document's own arithmetic computes (its z5 line)"),
+            2: ("three_layer_as_printed", "as its W(2) matrix prints")}
+
+
+def three_layer_network(w222: float) -> Example:
+    """Seed 001 §四: the 2-3-2-1 sigmoid network, L = ½(y − ŷ)², for one reading of w(2)2,2 (3 or 2).
 
     δ of a neuron is ∂L/∂z, the grad of its pre-activation node after ``L.backward()``.
     """
-    key = "seed001_three_layer_sigmoid_w25_2" if w25 == 2 else "seed001_three_layer_sigmoid_w25_3"
+    key = f"seed001_three_layer_sigmoid_w25_{w222:g}"  # the reference's key (w25: from neuron 2 into 5)
     ref = reference()["examples"][key]
     doc = reference()["document_printed_seed001"]
     p, fwd, grads = ref["params"], ref["expected_forward"], ref["expected_grads"]
@@ -179,8 +192,8 @@ def three_layer_network(w25: float) -> Example:
     loss.label = "L"
     loss.backward()
 
-    reading = "w(2,5) = 2, the W(2) matrix as printed" if w25 == 2 else "w(2,5) = 3, as its z5 arithmetic used"
-    ex = Example(f"three_layer_w25_{w25:g}", f"2-3-2-1 sigmoid network, {reading}   (seed 001 §四)", root=loss)
+    name, how = READINGS[w222]
+    ex = Example(name, f"2-3-2-1 sigmoid network, {CONTESTED} = {w222:g} {how}   (seed 001 §四)", root=loss)
     printed_z = {"z1": 5.0, "z2": 9.0, "z3": 10.0}
     for i in range(3):
         ex.add(f"z{i + 1}", z1[i].data, fwd["z1"][i], printed_z[f"z{i + 1}"])
@@ -208,8 +221,8 @@ def replay_all() -> list[Example]:
         sigmoid_gate(fused=False),
         pytorch_mean(),
         seed002(),
+        three_layer_network(3),  # first the reading that agrees with the document's arithmetic
         three_layer_network(2),
-        three_layer_network(3),
     ]
 
 
@@ -221,7 +234,8 @@ def _mark(ok: bool | None) -> str:
     return {None: "", True: "✓", False: "✗"}[ok]
 
 
-def format_example(ex: Example) -> str:
+def format_example(ex: Example, slips: str = "each") -> str:
+    """The example's table; ``slips``: "each" explains every ✗ row on a line of its own, "summary" in one line."""
     head = ("quantity", "engine", "document prints", "", "exact (float64)", "")
     rows = [(r.quantity, _fmt(r.engine), _fmt(r.printed), _mark(r.printed_ok), _fmt(r.exact), _mark(r.exact_ok))
             for r in ex.rows]
@@ -229,29 +243,36 @@ def format_example(ex: Example) -> str:
     line = "  ".join(f"{{:<{w}}}" for w in widths)
     out = [ex.title, line.format(*head).rstrip(), "  ".join("-" * w for w in widths)]
     out += [line.format(*r).rstrip() for r in rows]
-    for r in ex.document_slips:
-        out.append(f"  ✗ the document prints {r.quantity} = {_fmt(r.printed)}; the engine computes {_fmt(r.engine)}")
+    if slips == "each":
+        for r in ex.document_slips:
+            out.append(f"  ✗ the document prints {r.quantity} = {_fmt(r.printed)}; the engine computes {_fmt(r.engine)}")
+    elif ex.document_slips:
+        names = ", ".join(r.quantity.split()[-1] for r in ex.document_slips)
+        out.append(f"  ✗ {len(ex.document_slips)} printed numbers disagree ({names}): the document did not compute "
+                   "them with this matrix.")
     out += [f"  {n}" for n in ex.notes]
     return "\n".join(out)
 
 
-def verdict_seed001(a: Example, b: Example) -> str:
-    """What the two readings of seed 001's network say about the document."""
-    slips_a, slips_b = a.document_slips, b.document_slips
-    names = ", ".join(r.quantity.split()[-1] for r in slips_b) or "nothing"
+def verdict_seed001(as_printed: Example, as_computed: Example) -> str:
+    """The contradiction in seed 001's network, in two sentences, from the two readings' ✗ rows."""
+    slips = as_computed.document_slips
+    names = ", ".join(r.quantity.split()[-1] for r in slips) or "nothing"
     return (
-        "Seed 001's network contradicts itself: its W(2) matrix gives w(2,5) = 2, but its z5 line computes "
-        "3·f1 + 3·f2 + 2·f3 + 1, i.e. w(2,5) = 3.\n"
-        f"  With w(2,5) = 2, {len(slips_a)} of the printed numbers disagree with the engine.\n"
-        f"  With w(2,5) = 3, every printed number agrees except {names}: the document computed it with w(2,5) = 2."
+        f"The document contradicts itself about one weight: its W(2) matrix prints {CONTESTED} = 2 (neuron 5's "
+        "weight on f2), but its z5 line computes 3·f1 + 3·f2 + 2·f3 + 1, i.e. uses 3.\n"
+        f"With {CONTESTED} = 3 every printed number agrees except {names}, which it computed with the matrix's 2; "
+        f"with {CONTESTED} = 2, as printed, {len(as_printed.document_slips)} of its printed numbers disagree."
     )
 
 
 def report() -> str:
     examples = replay_all()
-    parts = [format_example(ex) for ex in examples]
     net = {ex.name: ex for ex in examples}
-    parts.append(verdict_seed001(net["three_layer_w25_2"], net["three_layer_w25_3"]))
+    computed, printed = net["three_layer_as_computed"], net["three_layer_as_printed"]
+    parts = [format_example(ex) for ex in examples if ex not in (computed, printed)]
+    parts += [NOTATION, format_example(computed), verdict_seed001(printed, computed),
+              format_example(printed, slips="summary")]
     bad = [ex.name for ex in examples if not ex.ok]
     parts.append("All engine values match the float64 references to 1e-12." if not bad
                  else f"MISMATCH with the float64 references in: {', '.join(bad)}")
