@@ -19,6 +19,7 @@ from .graph import topological_order, zero_grad
 from .modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .rules import RULES
 from .scopes import current_scope, scope
+from .verify.backward_check import check_backward
 from .verify.check import check_formula, gradcheck
 from .version import __version__
 from .viz.drawing import GraphTooLargeError, GraphvizMissingError, draw, render
@@ -35,6 +36,7 @@ __all__ = [
     "PathLimitError",
     "Value",
     "__version__",
+    "check_backward",
     "check_formula",
     "current_scope",
     "detect_anomaly",
