@@ -67,6 +67,7 @@ class Context:
                  agree: Callable[[float, float], bool], code: bool, hand_local: dict | None = None) -> None:  # fmt: skip
         self.root, self.order, self.names, self.agree, self.code = root, order, names, agree, code
         self.given = dict(given)
+        self.seeded = root not in given  # the root's value is the engine's seed, not the learner's
         self.given.setdefault(root, 1.0)  # the backward pass starts from ∂L/∂L = 1
         self.pos = {v: i for i, v in enumerate(order)}
         self.consumers: dict[Value, list[tuple[Value, int, float]]] = {v: [] for v in order}
@@ -92,7 +93,7 @@ def diagnose(ctx: Context, v: Value, hand: float, engine_right: Callable[[Value]
     def made(kind, message, predicted=None, edge=None, local=None) -> Diagnosis:
         return Diagnosis(kind, v, message, right, predicted, edge, local, text)
 
-    wrong_up = [u for u in frontier if u is not ctx.root and not engine_right(u)]
+    wrong_up = [u for u in frontier if not (u is ctx.root and ctx.seeded) and not engine_right(u)]
     if wrong_up and ok(hand, right):
         return made(FOLLOWS, f"this step is right from your upstream value{'s' if len(wrong_up) > 1 else ''} "
                     f"{', '.join(n[u] for u in wrong_up)}: the mistake is there", right)  # fmt: skip
