@@ -21,6 +21,7 @@ from .rules import RULES
 from .scopes import current_scope, scope
 from .verify.backward_check import check_backward
 from .verify.check import check_formula, gradcheck
+from .verify.quiz import quiz
 from .version import __version__
 from .viz.drawing import GraphTooLargeError, GraphvizMissingError, draw, render
 from .viz.frames import save_frames, save_gif
@@ -47,6 +48,7 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "paths",
+    "quiz",
     "render",
     "save_frames",
     "save_gif",
