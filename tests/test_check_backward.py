@@ -125,7 +125,18 @@ def test_the_output_seed_forgotten_in_code():
 
     report = check_backward(add_mul(), backward)
     assert kind(report) == D.OUTPUT_SEED and report.first is report.root
-    assert [report.diagnoses[v].kind for v in report.wrong[1:]] == [D.FOLLOWS] * 4
+    assert report.wrong == [report.root] and "4 nodes your function left at 0 were not compared" in str(report)
+
+
+def test_a_delta_recursion_that_writes_some_nodes_is_compared_on_those():
+    def deltas(root):  # the documents' habit: δ's of the labelled nodes only, with a slip at x
+        n = {v.label: v for v in autodiff.topological_order(root) if v.label}
+        n["f"].grad = 1.0
+        n["q"].grad = n["z"].data
+        n["x"].grad = n["q"].grad * -1.0
+
+    report = check_backward(add_mul(), deltas)
+    assert [r.name for r in report.rows] == ["f", "q", "x"] and kind(report) == D.SIGN
 
 
 def test_sigma_used_where_its_derivative_was_needed():

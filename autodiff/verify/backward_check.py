@@ -275,17 +275,31 @@ def _run_by_hand(root: Value, order: list[Value], hand: Callable, notes: list[st
         hand(twin)
         touched = [v for v, (g, d) in zip(order, saved) if not _same(v.grad, g) or not _same(v.data, d)]
         if not touched:
-            return {v: _number(c.grad, f"the .grad your function left on {v.label or 'a node'}")
-                    for v, c in zip(order, copies)}  # fmt: skip
+            return _written(root, order, copies, notes)
         _restore(order, saved)
         notes.append("note: your function set the .grad of the Values it closes over, not of the copy it was given; "
                      "it ran on the original graph, whose .grad and .data were then put back as they were")
         for v in order:
             v.grad = 0.0
         hand(root)
-        return {v: _number(v.grad, f"the .grad your function left on {v.label or 'a node'}") for v in order}
+        return _written(root, order, order, notes)
     finally:
         _restore(order, saved)
+
+
+def _written(root: Value, order: list[Value], nodes: list[Value], notes: list[str]) -> dict[Value, float]:
+    """The learner's values: every .grad their function left other than 0.0 (a δ recursion writes some
+    nodes only), and always the root's (∂L/∂L = 1 must be set)."""
+    out = {}
+    for v, c in zip(order, nodes):
+        g = _number(c.grad, f"the .grad your function left on {v.label or 'a node'}")
+        if g != 0.0 or v is root:
+            out[v] = g
+    skipped = len(order) - len(out)
+    if skipped:
+        notes.append(f"note: {skipped} node{'s' if skipped > 1 else ''} your function left at 0 "
+                     f"{'were' if skipped > 1 else 'was'} not compared")  # fmt: skip
+    return out
 
 
 def _same(a, b) -> bool:

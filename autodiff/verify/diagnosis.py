@@ -213,7 +213,7 @@ def _paths(ctx: Context, v: Value, hand: float, G: dict, region: set, frontier: 
                     note = " (an overwrite, = where += was needed, leaves exactly this one)"
                 return (MISSING_PATH, (f"missing path: ∂{n[ctx.root]}/∂{n[v]} sums over {k} paths; you kept only "
                         f"the one{'s' if size > 1 else ''} through {names}{note}; lost: "
-                        f"{', '.join(g[0] + ' ' + fmt(g[2]) for g in lost)}"), predicted, edge)  # fmt: skip
+                        f"{', '.join(f'the one through {g[0]} ({fmt(g[2])})' for g in lost)}"), predicted, edge)  # fmt: skip
     return None
 
 

@@ -115,8 +115,9 @@ class Quiz:
 
         shown = {self.root: self.engine[self.root], **{v: self.engine[v] for v in self.answers}}
         nxt = self.question
-        frame = FrameState(grads=shown, current=nxt, scale=max(map(abs, self.engine.values()), default=0.0))
-        return pipe(build(self.root, DrawOptions.make(digits=self.digits), frame), fmt_)
+        frame = FrameState(grads=shown, scale=max(map(abs, self.engine.values()), default=0.0))
+        options = DrawOptions.make(digits=self.digits, highlight=() if nxt is None else nxt)  # the next question
+        return pipe(build(self.root, options, frame), fmt_)
 
     def _img(self) -> str:
         data = base64.b64encode(self.picture()).decode("ascii")
