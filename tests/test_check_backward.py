@@ -219,6 +219,25 @@ def test_draw_marks_the_first_wrong_node_and_its_edge():
     assert plain.count('penwidth=3') == 2
 
 
+def test_draw_with_hostile_labels_renders_and_escapes_the_caption(tmp_path):
+    x = Value(2.0, label='a\\N"<b>&\n\u202e]')
+    f = x * 3.0
+    f.label = "\\G]]>"
+    report = check_backward(f, {x: 2.0})  # ∂f/∂x = 3: 2 is x's value (mul swapped)
+    assert report.diagnosis.kind == D.SWAPPED
+    svg = autodiff.viz.drawing.save(report.draw(), tmp_path / "g.svg").read_text()
+    assert "<b>" not in svg and "&lt;b&gt;" in svg and "\\u202e" in svg
+
+
+def test_a_function_may_leave_values_in_grad():
+    def backward(root):  # grads computed with Value arithmetic: their numbers count
+        root.grad = Value(1.0)
+        root._a.grad = root.grad * root._b.data
+
+    report = check_backward(add_mul(), backward)
+    assert report and [r.name for r in report.rows] == ["f", "q"]
+
+
 # ---- the graph is left bitwise as found --------------------------------------------------------------------
 def bits(root):
     return [(struct.pack("<d", v.grad), struct.pack("<d", v.data)) for v in autodiff.topological_order(root)]

@@ -27,6 +27,7 @@ from .diagnosis import Context, Diagnosis, diagnose
 from .diagnosis import _edge_local as edge_local
 
 RTOL, ATOL = 1e-3, 0.0
+MAX_DIAGNOSED = 100  # wrong nodes given a diagnosis (each reads the graph between it and your next values)
 Hand = Mapping[Any, float] | Callable[[Value], Any]
 
 
@@ -206,9 +207,8 @@ def check_backward(root: Value, hand: Hand, hand_local: Mapping | None = None, *
     report = BackwardReport(root, names, rows, local_rows, rtol, atol, engine, notes=notes)
     ctx = Context(root, order, names, given, agree, code, locals_given)
     right = {r.node: r.ok for r in rows}
-    for r in rows:
-        if not r.ok:
-            report.diagnoses[r.node] = diagnose(ctx, r.node, r.hand, lambda u: right.get(u, True))
+    for r in [r for r in rows if not r.ok][:MAX_DIAGNOSED]:
+        report.diagnoses[r.node] = diagnose(ctx, r.node, r.hand, lambda u: right.get(u, True))
     if report.first is None:
         for r in local_rows:
             if not r.ok:
