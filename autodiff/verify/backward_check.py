@@ -145,7 +145,8 @@ class BackwardReport:
                          + ", ".join(f"∂{self.names[r.child]}/∂{self.names[r.parent]}" for r in bad_locals))
         d = self.diagnosis
         if d is not None:
-            lines.append(f"first wrong step: {self.names[d.node]} ({d.kind}): {d.message}")
+            message = d.message[len(d.kind) + 2:] if d.message.startswith(d.kind + ": ") else d.message
+            lines.append(f"first wrong step: {self.names[d.node]} ({d.kind}): {message}")
             if d.computation:
                 lines.append(f"  right: {d.computation}")
         return "\n".join(lines + self.notes)

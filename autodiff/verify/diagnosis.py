@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from ..engine import Value
 from ..graph import edges
-from ..text.display import fmt, rule_of
+from ..text.display import fmt, formula, rule_of
 
 OUTPUT_SEED = "output seed"
 FOLLOWS = "follows upstream"
@@ -293,8 +293,16 @@ def _computation(ctx: Context, v: Value, G: dict) -> str:
     slots = ctx.consumers[v]
     if not slots:
         return f"∂{L}/∂{n[v]} = 0 ({n[v]} is not used on the way to {L})"
-    symbols = " + ".join(f"∂{L}/∂{n[c]} · ∂{n[c]}/∂{n[v]}" for c, _, _ in slots)
-    numbers = " + ".join(f"({fmt(G[c])}) · ({fmt(local)})" for c, _, local in slots)
+    def direct(c: Value) -> bool:  # a term ∂L/∂L · ∂L/∂v: written as the local alone
+        return c is ctx.root and G[c] == 1.0
+
+    if len(slots) == 1 and direct(slots[0][0]):
+        c, _, local = slots[0]
+        return f"∂{L}/∂{n[v]} = ∂({formula(c, n)})/∂{n[v]} = {fmt(local)}   ({_maths(c, v, n)})"
+
+    symbols = " + ".join(f"∂{L}/∂{n[v]} (direct)" if direct(c) else f"∂{L}/∂{n[c]} · ∂{n[c]}/∂{n[v]}"
+                         for c, _, _ in slots)  # fmt: skip
+    numbers = " + ".join(f"({fmt(local)})" if direct(c) else f"({fmt(G[c])}) · ({fmt(local)})" for c, _, local in slots)
     return f"∂{L}/∂{n[v]} = {symbols} = {numbers} = {fmt(G[v])}"
 
 
