@@ -238,6 +238,17 @@ def test_a_function_may_leave_values_in_grad():
     assert report and [r.name for r in report.rows] == ["f", "q"]
 
 
+def test_infinite_and_nan_gradients_agree_only_with_themselves():
+    x = Value(0.0, label="x")
+    f = x.sqrt()  # d/dx √x = +inf at 0, as PyTorch
+    assert check_backward(f, {"x": math.inf})
+    for wrong in (1e300, -math.inf, math.nan):
+        report = check_backward(f, {"x": wrong})
+        assert not report and report.first is x and report.diagnosis is not None
+    with pytest.raises(TypeError, match="must be a number"):
+        check_backward(f, {"x": True})
+
+
 # ---- the graph is left bitwise as found --------------------------------------------------------------------
 def bits(root):
     return [(struct.pack("<d", v.grad), struct.pack("<d", v.data)) for v in autodiff.topological_order(root)]

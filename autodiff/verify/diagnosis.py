@@ -137,8 +137,8 @@ def diagnose(ctx: Context, v: Value, hand: float, engine_right: Callable[[Value]
                         f"your value {fmt(hand)} is {'twice' if k == 2 else 'half'} that", k * right)  # fmt: skip
     implied = [(c, p, local, local + (hand - right) / (G[c] * D[p])) for c, _, p, local in edges_in if G[c] * D[p]]
     for c, p, local, star in implied:
-        new = float(round(star))
-        if abs(star) >= 0.5 and not ok(new, local) and ok(hand, swapped_to(c, p, local, new)):
+        new = float(round(star)) if math.isfinite(star) else star
+        if math.isfinite(star) and abs(star) >= 0.5 and not ok(new, local) and ok(hand, swapped_to(c, p, local, new)):
             return made(WRONG_LOCAL, f"wrong local derivative on {n[p]} → {n[c]}: {_maths(c, p, n)} = {fmt(local)}; "
                         f"your value is what {_what(c, p, n)} = {fmt(new)} gives ({fmt(swapped_to(c, p, local, new))})",
                         swapped_to(c, p, local, new), (c, p), new)  # fmt: skip
