@@ -7,8 +7,8 @@ Naming the nodes. An input is ``NAME=NUMBER``. An inner node is named by a defin
 ``NAME=(EXPRESSION)``, a ``NAME=VALUE`` whose value uses names: ``q="x+y"`` names the node of the
 expression computed as x + y (written in the same order and grouping; + and × may swap their
 operands). The expression may also use the name itself (``"q*z" q="x+y"``). Definitions may use
-earlier ones. Unnamed nodes keep the drawings' names ``v1, v2, ...`` (as ``autodiff draw`` shows
-them); the output is ``f`` (or ``out`` when f is taken). ``--grad NAME=VALUE`` gives your
+earlier ones. Unnamed nodes keep the drawings' names ``v1, v2, ...`` (counted over the unnamed
+nodes, in graph order, as drawings and traces count them); the output is ``f`` (or ``out`` when f is taken). ``--grad NAME=VALUE`` gives your
 ∂f/∂NAME, ``--local CHILD/PARENT=VALUE`` your local derivative ∂CHILD/∂PARENT.
 """
 
@@ -25,7 +25,7 @@ from .commands import UsageError, constant, output_label, read_expression
 
 NAMING = ("Inputs are NAME=NUMBER; an inner node is named by a definition NAME=EXPRESSION that uses names, e.g. "
           "q='x+y' (the node the expression computes as x + y; the expression may also use q itself). Other "
-          "inner nodes keep the drawings' names v1, v2, ...; the output is f.")  # fmt: skip
+          "inner nodes keep the drawings' names v1, v2, ... (counted over the unnamed ones); the output is f.")  # fmt: skip
 COMMUTATIVE = {"add", "mul", "max", "min"}
 
 
