@@ -180,10 +180,30 @@ def test_a_right_step_from_a_wrong_upstream_follows_it():
 
 
 # ---- seed 001 ---------------------------------------------------------------------------------------------
+def seed001_network(ref):
+    """Seed 001 §四's 2-3-2-1 sigmoid network, L = ½(y − ŷ)², neurons z1..z6 numbered as the document."""
+    p, x, y = ref["params"], ref["inputs"]["x"], ref["inputs"]["y"]
+    inputs, k = list(x), 0
+    for n, (W, b) in enumerate([(p["W1"], p["b1"]), (p["W2"], p["b2"]), (p["W3"], p["b3"])], 1):
+        outs = []
+        for i, (row, bias) in enumerate(zip(W, b)):
+            ws = [Value(float(w), label=f"w({n}){i + 1},{j + 1}") for j, w in enumerate(row)]
+            k += 1
+            z = autodiff.dot(ws, inputs) + bias
+            f = z.sigmoid()
+            z.label, f.label = f"z{k}", f"f{k}"
+            outs.append(f)
+        inputs = outs
+    loss = 0.5 * (y - inputs[0]) ** 2
+    loss.label = "L"
+    return loss
+
+
 def test_seed001_printed_deltas_name_delta1_2_alone_and_what_w25_2_gives():
     """Built as the forward pass computes it (w(2,5) = 3), the printed δ's are right except δ(1)₂,
     which is what w(2,5) = 2 gives: f2'(z2)·(w(2)1,2·δ4 + 2·δ5) with the printed δ4, δ5."""
-    root = three_layer_network(3).root
+    root = seed001_network(reference()["examples"]["seed001_three_layer_sigmoid_w25_3"])
+    assert math.isclose(root.data, three_layer_network(3).root.data, rel_tol=1e-15)  # the replay's network
     doc = reference()["document_printed_seed001"]
     hand = {"z6": doc["delta3"], "z4": doc["delta2"][0], "z5": doc["delta2"][1],
             "z1": doc["delta1"][0], "z2": doc["delta1"][1], "z3": doc["delta1"][2]}  # fmt: skip
