@@ -77,8 +77,9 @@ class Quiz:
 
     def prompt(self, v: Value) -> str:
         L, name = self.names[self.root], self.names[v]
-        how = "an input" if v.is_leaf else formula(v, node_names(self.order), self.digits)
-        return f"∂{L}/∂{name}  ({name} = {how} = {fmt(v.data, self.digits)})"
+        if v.is_leaf:
+            return f"∂{L}/∂{name}  ({name} = {fmt(v.data, self.digits)}, an input)"
+        return f"∂{L}/∂{name}  ({name} = {formula(v, node_names(self.order), self.digits)} = {fmt(v.data, self.digits)})"
 
     def answer(self, node, value: float | str) -> Answer:
         """Check the answer for ``node`` (a Value, label or drawing name): right or wrong, with the
