@@ -19,7 +19,9 @@ from .graph import topological_order, zero_grad
 from .modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .rules import RULES
 from .scopes import current_scope, scope
+from .verify.backward_check import check_backward
 from .verify.check import check_formula, gradcheck
+from .verify.quiz import quiz
 from .version import __version__
 from .viz.drawing import GraphTooLargeError, GraphvizMissingError, draw, render
 from .viz.frames import save_frames, save_gif
@@ -35,6 +37,7 @@ __all__ = [
     "PathLimitError",
     "Value",
     "__version__",
+    "check_backward",
     "check_formula",
     "current_scope",
     "detect_anomaly",
@@ -45,6 +48,7 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "paths",
+    "quiz",
     "render",
     "save_frames",
     "save_gif",

@@ -4,6 +4,8 @@
     autodiff check "log(1+exp(x))" --d x="sigmoid(x)" [--at x=0.3] [--samples 20] [--seed N]
     autodiff draw "tanh(w*x+b)" w=0.5 x=2 b=-1 -o graph.png [--local] [--frames DIR | --gif out.gif]
     autodiff examples [--out DIR]
+    autodiff check-steps "(x+y)*z" x=-2 y=5 z=-4 q="x+y" --grad q=-4 --grad x=-4 [--local q/x=1] [--draw out.svg]
+    autodiff quiz "(x+y)*z" x=-2 y=5 z=-4 q="x+y" < answers.txt
 
 Exit status: 0 ok, 1 a check failed, 2 bad input (a message, never a traceback). An expression of
 ``-`` is read from standard input. More subcommands come from plug-ins: each entry point of the
@@ -29,10 +31,10 @@ from importlib.metadata import entry_points
 from ..verify.expression_text import clip, listing, quoted
 from ..verify.expressions import CONSTANTS, FUNCTIONS, ExpressionError
 from ..version import __version__
-from . import commands, terminal
+from . import commands, steps, terminal
 
 PLUGIN_GROUP = "autodiff.commands"
-BUILTIN = ("grad", "check", "draw", "examples")
+BUILTIN = ("grad", "check", "draw", "examples", "check-steps", "quiz")
 MAX_SAMPLES = 10_000  # random points of `check` (10,000 take seconds; more is a hang, not a check)
 MAX_MESSAGE = 600  # characters of an error message, whatever the input
 MAX_OPTIONS = 1_000  # words starting with "-": argparse's time grows with their square (20,000 took 25 s)
@@ -100,6 +102,7 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", type=file_name, help="also draw each example's graph into DIR")
     p.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="with --out (default png)")
 
+    steps.add_commands(command)
     if with_plugins:
         _load_plugins(sub)
     return parser
@@ -165,7 +168,7 @@ def _failure(err: BaseException) -> str:
 
 def _leading_minus_expression(argv: list[str]) -> bool:
     """Is the expression of grad/check/draw (right after the command) one that starts with a minus?"""
-    if len(argv) < 2 or argv[0] not in ("grad", "check", "draw"):
+    if len(argv) < 2 or argv[0] not in ("grad", "check", "draw", "check-steps", "quiz"):
         return False
     word = argv[1]
     if len(word) < 2 or word[0] != "-" or word[:2] in ("-h", "-o"):

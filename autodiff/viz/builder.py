@@ -182,8 +182,8 @@ class Builder:
                 attrs["label"] = text_label(full if _short(child) and _short(parent) else number)
                 attrs["tooltip"] = tooltip(f"∂{short(child)}/∂{short(parent)} = {number}")
                 attrs["fontcolor"] = "#5a3d7a"
-            if current:
-                attrs.update(color=HIGHLIGHT, penwidth="2.2")
+            if current or (v, p) in o.highlight:
+                attrs.update(color=HIGHLIGHT, penwidth="2.2" if current else "3")
             if p.scope != v.scope:
                 # Leave a rank free between clusters: a cluster's own inputs (a layer's weights) sit one
                 # rank before its first gate, so without this it could not stand beside the previous one.

@@ -74,7 +74,8 @@ def draw(
     show_grad   write each node's ``.grad`` under its value (False: a forward-only picture)
     show_local  write the local derivative ∂child/∂parent on each edge
     color       fill by gradient: orange > 0, blue < 0, stronger for larger |grad|
-    highlight   Values to outline
+    highlight   Values to outline, (child, parent) pairs whose edge to draw bold, or a
+                ``check_backward`` report (its first wrong node and edge)
     legend      add a small key
     digits      significant digits of the printed numbers
     collapse    draw whole scopes as one box each: a depth (1 = every top-level scope), or scope

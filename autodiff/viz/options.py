@@ -61,13 +61,21 @@ class FrameState(NamedTuple):
 
 
 def _values(x, what: str) -> frozenset:
+    """Values to outline, and (child, parent) pairs of Values whose edge to draw bold; an object
+    with a ``highlights()`` method (``check_backward``'s report) gives its own."""
     if isinstance(x, Value):
         return frozenset((x,))
+    if callable(getattr(x, "highlights", None)):
+        x = x.highlights()
     try:
         items = frozenset(x)
     except TypeError:
         raise TypeError(f"{what} must be a Value or an iterable of Values, got {type(x).__name__}") from None
-    bad = [v for v in items if not isinstance(v, Value)]
+    bad = [v for v in items if not isinstance(v, Value) and not _edge(v)]
     if bad:
         raise TypeError(f"{what} must hold Values only, got {type(bad[0]).__name__}: {bad[0]!r}")
     return items
+
+
+def _edge(x) -> bool:
+    return type(x) is tuple and len(x) == 2 and all(isinstance(v, Value) for v in x)
