@@ -20,6 +20,7 @@ from .modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, n
 from .rules import RULES
 from .scopes import current_scope, scope
 from .verify.check import check_formula, gradcheck
+from .verify.derivation import derivation
 from .version import __version__
 from .viz.drawing import GraphTooLargeError, GraphvizMissingError, draw, render
 from .viz.frames import save_frames, save_gif
@@ -37,6 +38,7 @@ __all__ = [
     "__version__",
     "check_formula",
     "current_scope",
+    "derivation",
     "detect_anomaly",
     "dot",
     "draw",
