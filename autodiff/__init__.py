@@ -21,6 +21,7 @@ from .rules import RULES
 from .scopes import current_scope, scope
 from .verify.check import check_formula, gradcheck
 from .verify.derivation import derivation
+from .verify.symbolic import symbolic
 from .version import __version__
 from .viz.drawing import GraphTooLargeError, GraphvizMissingError, draw, render
 from .viz.frames import save_frames, save_gif
@@ -53,6 +54,7 @@ __all__ = [
     "scope",
     "set_grad_enabled",
     "step_through",
+    "symbolic",
     "topological_order",
     "trace_backward",
     "trace_forward",
