@@ -32,7 +32,8 @@ from .reports import FormulaReport
 INSTALL = "symbolic=True needs sympy, the optional extra 'symbolic': pip install 'autodiff[symbolic]' (or pip install sympy)"
 MAX_TERMS = 5_000  # nodes of the formula written as a tree (a reused node counts once per use)
 MAX_OPS = 400  # operations in a formula that sympy is asked to simplify
-WITNESSES = (0.5, 1.5, -0.5, 2.0, -1.5, 0.25, 3.0, -2.5, 0.75)  # where to look for a point that shows a difference
+# where to look for a point that shows a difference: small numbers first, then large ones
+WITNESSES = (0.5, 1.5, -0.5, 2.0, -1.5, 0.25, 3.0, -2.5, 0.75, 10.0, -10.0, 100.0, -100.0, 1000.0, -1000.0)
 
 
 class SympyMissingError(ImportError):
@@ -155,10 +156,37 @@ def from_graph(root: Value) -> tuple[object, dict[Value, object], dict[Value, st
     return expr[root], leaves, names
 
 
-def simplify(sp, e):
+def _guard(sp, e) -> None:
     if sp.count_ops(e) > MAX_OPS:
         raise TooLargeError(f"more than {MAX_OPS} operations to simplify")
-    return sp.simplify(e)
+
+
+def _tries(sp, e):
+    """``e`` rewritten the ways that decide most learners' formulas: cancel in exponentials (σ and tanh
+    become exp), sympy's simplify, and simplify after the rewrite. A way sympy cannot take is skipped."""
+    for way in (lambda: sp.cancel(e.rewrite(sp.exp)), lambda: sp.together(e), lambda: sp.simplify(e),
+                lambda: sp.simplify(e.rewrite(sp.exp))):  # fmt: skip
+        try:
+            yield way()
+        except Exception:  # noqa: BLE001, S112 - sympy's own failures (PolynomialError, ...) mean: try the next way
+            continue
+
+
+def simplify(sp, e):
+    """The shortest of ``e``'s simplified forms (by sympy's count of operations)."""
+    _guard(sp, e)
+    return min([e, *_tries(sp, e)][1:] or [e], key=sp.count_ops)
+
+
+def is_zero(sp, e) -> tuple[bool, object]:
+    """(True, 0) when some simplification of ``e`` is 0, else (False, its shortest simplified form)."""
+    _guard(sp, e)
+    found = []
+    for t in _tries(sp, e):
+        if t == 0:
+            return True, t
+        found.append(t)
+    return False, min(found or [e], key=sp.count_ops)
 
 
 def evaluate(e, at: dict) -> float | None:
@@ -292,11 +320,11 @@ def _prove_one(sp, true_f, h: Expression | None, n: str, symbols: dict) -> Proof
     try:
         hand = from_expression(h, symbols)
         true = sp.diff(true_f, symbols[n])
-        difference = simplify(sp, hand - true)
+        zero, difference = is_zero(sp, hand - true)
         true = simplify(sp, true)
     except (ArithmeticError, ValueError, TypeError) as err:  # TooLargeError is a ValueError
         return Proof(n, "undecided", reason=str(err))
-    if difference == 0:
+    if zero:
         return Proof(n, "equal", true, difference)
     for k in range(len(WITNESSES)):
         at = {s: WITNESSES[(k + i) % len(WITNESSES)] for i, s in enumerate(symbols.values())}
