@@ -5,6 +5,7 @@ and nothing changed."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 
@@ -180,3 +181,23 @@ def test_nothing_is_changed_and_bad_arguments_are_named():
     d = derivation(f, u)
     assert d.total == 0 and str(d) == "∂f/∂u = 0\n(u is not in the graph of f: no path)"
     assert autodiff.derivation is derivation
+
+
+def test_the_command_derive_prints_the_chain_rule_and_its_errors_are_one_line(capsys):
+    from autodiff.cli.app import main
+
+    assert main(["grad", "(x+y)*z", "x=-2", "y=5", "z=-4", "--derive", "x", "--derive", "z"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert "z · 1 = (−4) · 1 = −4" in lines[-3] and lines[-3].startswith("∂f/∂x = ∂f/∂")
+    assert lines[-1].startswith("∂f/∂z = ") and lines[-1].endswith(" = 3")
+    assert main(["grad", "(x+y)*z", "x=-2", "y=5", "z=-4", "--derive", "x", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)["derivations"]["x"]
+    assert d["total"] == -4.0 and d["text"].endswith("= (−4) · 1 = −4") and d["latex"].startswith(r"\begin{aligned}")
+    for argv, message in (
+        (["grad", "x*y", "x=1", "y=2", "--derive", "w"], "--derive w: not an input of the expression (inputs: x, y)"),
+        (["grad", "sum(" + ", ".join(["x"] * 150) + ")", "x=1", "--derive", "x"], "150 paths lead from x to f"),
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
