@@ -222,12 +222,12 @@ def check_formula(
     random points (each input uniform in [−3, 3] or [0.05, 3]; a point where ``f`` raises is
     replaced by another). A hand value agrees when |hand − engine| ≤ atol + rtol·max(|hand|, |engine|).
     With ``symbolic=True`` (sympy, the extra ``symbolic``) each hand formula is also proved equal for all
-    inputs or shown to differ (``verify/symbolic.py``); when that cannot be decided the samples stand.
+    inputs or shown to differ (``verify/proofs.py``); when that cannot be decided the samples stand.
     """
     func = _Function(f)
     hands = _hand_functions(hand, func.names)
     if symbolic:
-        from .symbolic import attach, prove
+        from .proofs import attach, prove
 
         proofs = prove(func.expression, {n: h.expression for n, (_, h) in hands.items()}, func.names)
     given = _given_points(at, func.names)

@@ -2,22 +2,24 @@
 
 ``symbolic(root)`` turns a graph into one sympy expression, node by node (a leaf is a real symbol named
 as in the drawings, an operation is its sympy function), and lists each ∂root/∂leaf simplified, beside
-the engine's numbers. ``prove(f, hand)`` (behind ``check_formula(..., symbolic=True)``) decides whether a
-hand-derived derivative equals the true one for all inputs: "equal everywhere" (where both are defined),
-"differs" with a point that shows it, or "could not decide".
+the engine's numbers; ``proofs.py`` uses the same conversion for ``check_formula(..., symbolic=True)``.
 
 No text ever reaches sympy's parser (``sympify``/``parse_expr`` call ``eval``): an expression string is
 read by the project's own whitelisted parser (``expressions.parse``) and its instructions are converted
 one by one; numbers become exact rationals; a part made of numbers only is computed by the engine first,
 so ``9**9**9`` is the engine's overflow message, not a huge integer. Sizes are capped before sympy
-simplifies anything (simplification can take very long on large formulas): past the caps, "could not
-decide".
+simplifies anything, and simplification has a time budget (sympy can take minutes on a few nested σ).
 """
 
 from __future__ import annotations
 
 import math
 import operator
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -27,11 +29,12 @@ from ..text import tables
 from ..text.display import Listing, unique_names
 from .expressions import BIN, NEG, NUM, VAR, Expression, _call
 from .local_forms import latex_name
-from .reports import FormulaReport
 
 INSTALL = "symbolic=True needs sympy, the optional extra 'symbolic': pip install 'autodiff[symbolic]' (or pip install sympy)"
 MAX_TERMS = 5_000  # nodes of the formula written as a tree (a reused node counts once per use)
 MAX_OPS = 400  # operations in a formula that sympy is asked to simplify
+SECONDS = 8.0  # sympy's time for one proof or one derivative's simplification (it can take minutes)
+TOTAL_SECONDS = 30.0  # sympy's time for all the derivatives of one symbolic(root)
 # where to look for a point that shows a difference: small numbers first, then large ones
 WITNESSES = (0.5, 1.5, -0.5, 2.0, -1.5, 0.25, 3.0, -2.5, 0.75, 10.0, -10.0, 100.0, -100.0, 1000.0, -1000.0)
 
@@ -40,8 +43,34 @@ class SympyMissingError(ImportError):
     """sympy is not installed: the message says how to install the extra."""
 
 
-class TooLargeError(ValueError):
-    """A formula too large to hand to sympy."""
+class NotSymbolicError(ValueError):
+    """A formula not handed to sympy: too large, or an operation without a sympy form."""
+
+
+class _OutOfTime(BaseException):  # not an Exception: sympy's own ``except Exception`` must not swallow it
+    """The time budget of a proof or a simplification ran out."""
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise ``_OutOfTime`` inside the block after ``seconds`` (a real-time timer: in the main thread on
+    Unix, when no other timer runs; elsewhere the block runs unbounded, within the size caps)."""
+    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)  # fmt: skip
+    if not usable:
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def require_sympy():
@@ -83,12 +112,12 @@ def _num(sp, x):
 # ---- an expression string, from the parsed program ------------------------------------------------
 def from_expression(expr: Expression, symbols: dict) -> object:
     """The sympy expression of a parsed formula, built from its whitelisted instructions (never from
-    its text); ``symbols`` maps each name to its sympy symbol. Raises TooLargeError past the caps, and
+    its text); ``symbols`` maps each name to its sympy symbol. Raises NotSymbolicError past the caps, and
     the engine's error for a part made of numbers only that cannot be computed."""
     sp = require_sympy()
     program = expr._program
     if len(program) > MAX_TERMS:
-        raise TooLargeError(f"the formula has {len(program):,} parts, more than {MAX_TERMS:,}")
+        raise NotSymbolicError(f"the formula has {len(program):,} parts, more than {MAX_TERMS:,}")
     fns = _functions(sp)
     stack: list = []  # floats while a part is made of numbers only, else sympy expressions
     for kind, arg, _ in program:
@@ -128,7 +157,7 @@ def from_graph(root: Value) -> tuple[object, dict[Value, object], dict[Value, st
     for v in order:
         size[v] = 1 + sum(size[p] for p in v.parents)
         if size[v] > MAX_TERMS:
-            raise TooLargeError(f"the graph written as one formula has more than {MAX_TERMS:,} parts (nodes are reused)")
+            raise NotSymbolicError(f"the graph written as one formula has more than {MAX_TERMS:,} parts (nodes are reused)")
     names = unique_names(order)
     fns = _functions(sp)
     leaves: dict[Value, object] = {}
@@ -152,19 +181,20 @@ def from_graph(root: Value) -> tuple[object, dict[Value, object], dict[Value, st
             args = ps + ([rational(sp, const)] if const is not None else [])
             expr[v] = fns[op](*args)
         else:
-            raise TooLargeError(f"the operation {op!r} has no sympy form")
+            raise NotSymbolicError(f"the operation {op!r} has no sympy form")
     return expr[root], leaves, names
 
 
 def _guard(sp, e) -> None:
     if sp.count_ops(e) > MAX_OPS:
-        raise TooLargeError(f"more than {MAX_OPS} operations to simplify")
+        raise NotSymbolicError(f"more than {MAX_OPS} operations to simplify")
 
 
 def _tries(sp, e):
-    """``e`` rewritten the ways that decide most learners' formulas: cancel in exponentials (σ and tanh
-    become exp), sympy's simplify, and simplify after the rewrite. A way sympy cannot take is skipped."""
-    for way in (lambda: sp.cancel(e.rewrite(sp.exp)), lambda: sp.together(e), lambda: sp.simplify(e),
+    """``e`` rewritten the ways that decide most learners' formulas, cheapest first: together, cancel in
+    exponentials (σ and tanh become exp), sympy's simplify, and simplify after the rewrite. A way sympy
+    cannot take is skipped."""
+    for way in (lambda: sp.together(e), lambda: sp.cancel(e.rewrite(sp.exp)), lambda: sp.simplify(e),
                 lambda: sp.simplify(e.rewrite(sp.exp))):  # fmt: skip
         try:
             yield way()
@@ -172,21 +202,33 @@ def _tries(sp, e):
             continue
 
 
-def simplify(sp, e):
-    """The shortest of ``e``'s simplified forms (by sympy's count of operations)."""
+def simplify(sp, e, seconds: float = SECONDS) -> tuple[object, bool]:
+    """(the shortest simplified form of ``e`` found, whether every way finished within ``seconds``)."""
     _guard(sp, e)
-    return min([e, *_tries(sp, e)][1:] or [e], key=sp.count_ops)
+    found = [e]
+    try:
+        with time_budget(seconds):
+            for t in _tries(sp, e):
+                found.append(t)  # noqa: PERF402 - one by one: what was found before the time ran out is kept
+    except _OutOfTime:
+        return min(found, key=sp.count_ops), False
+    return min(found[1:] or found, key=sp.count_ops), True
 
 
-def is_zero(sp, e) -> tuple[bool, object]:
-    """(True, 0) when some simplification of ``e`` is 0, else (False, its shortest simplified form)."""
+def is_zero(sp, e, seconds: float = SECONDS) -> tuple[bool | None, object]:
+    """(True, 0) when a simplification of ``e`` is 0; (False, its shortest form) when none is; (None,
+    its shortest form so far) when the time ran out first."""
     _guard(sp, e)
-    found = []
-    for t in _tries(sp, e):
-        if t == 0:
-            return True, t
-        found.append(t)
-    return False, min(found or [e], key=sp.count_ops)
+    found = [e]
+    try:
+        with time_budget(seconds):
+            for t in _tries(sp, e):
+                if t == 0:
+                    return True, t
+                found.append(t)
+    except _OutOfTime:
+        return None, min(found, key=sp.count_ops)
+    return False, min(found, key=sp.count_ops)
 
 
 def evaluate(e, at: dict) -> float | None:
@@ -264,93 +306,21 @@ def symbolic(root: Value) -> SymbolicReport:
     grads = gradients(root)
     at = {s: v.data for v, s in leaves.items()}
     rows, notes = [], []
+    deadline = time.monotonic() + TOTAL_SECONDS
     for v, s in leaves.items():
         d = sp.diff(expression, s)
+        left = min(SECONDS, deadline - time.monotonic())
         try:
-            d = simplify(sp, d)
-        except TooLargeError as err:
+            if left <= 0:
+                raise NotSymbolicError(f"sympy's {TOTAL_SECONDS:g} s for this graph are spent")
+            d, finished = simplify(sp, d, left)
+            if not finished:
+                notes.append(f"∂/∂{names[v]}: sympy took more than {left:.3g} s; shown as simplified by then")
+        except NotSymbolicError as err:
             notes.append(f"∂/∂{names[v]} is not simplified: {err}")
         rows.append(SymbolicRow(names[v], d, evaluate(d, at), grads.get(v, 0.0)))
     latex_names = {s: latex_name(names[v]) for v, s in leaves.items()}
     return SymbolicReport(names[root], expression, rows, latex_names, notes)
 
 
-# ---- proofs for check_formula ---------------------------------------------------------------------
-class Proof(NamedTuple):
-    """The verdict on one hand formula: ``verdict`` is "equal", "differs" or "undecided"."""
-
-    input: str
-    verdict: str
-    derivative: object = None  # the true ∂f/∂input, simplified (when it could be)
-    difference: object = None  # hand − true, simplified
-    witness: dict[str, float] | None = None  # a point where they differ
-    reason: str = ""
-
-    def __str__(self) -> str:
-        name = f"∂f/∂{self.input}"
-        if self.verdict == "equal":
-            return f"✓ {name}: proved equal everywhere (where both are defined) to the true derivative {self.derivative}"
-        if self.verdict == "differs":
-            w = self.witness or {}
-            return (f"✗ {name}: proved wrong: it differs: the difference (hand − true) simplifies to {self.difference}, "
-                    f"e.g. at {tables.point(w)}; the true derivative is {self.derivative}")  # fmt: skip
-        return f"? {name}: could not decide ({self.reason}); the sampled check stands"
-
-
-def prove(f: Expression | None, hand: dict[str, Expression | None], names: tuple[str, ...]) -> list[Proof]:
-    """For each input, decide whether the hand formula equals ∂f/∂input for all inputs. ``f`` or a hand
-    formula that is not an expression (a Python function may branch on its inputs) cannot be decided."""
-    sp = require_sympy()
-    symbols = {n: sp.Symbol(n, real=True) for n in names}
-    if f is None:
-        return [Proof(n, "undecided", reason="f is a Python function; give it as an expression string") for n in hand]
-    try:
-        true_f = from_expression(f, symbols)
-    except (ArithmeticError, ValueError) as err:
-        return [Proof(n, "undecided", reason=f"f: {err}") for n in hand]
-    out = []
-    for n, h in hand.items():
-        out.append(_prove_one(sp, true_f, h, n, symbols))
-    return out
-
-
-def _prove_one(sp, true_f, h: Expression | None, n: str, symbols: dict) -> Proof:
-    if h is None:
-        return Proof(n, "undecided", reason="the hand formula is a Python function; give it as an expression string")
-    try:
-        hand = from_expression(h, symbols)
-        true = sp.diff(true_f, symbols[n])
-        zero, difference = is_zero(sp, hand - true)
-        true = simplify(sp, true)
-    except (ArithmeticError, ValueError, TypeError) as err:  # TooLargeError is a ValueError
-        return Proof(n, "undecided", reason=str(err))
-    if zero:
-        return Proof(n, "equal", true, difference)
-    for k in range(len(WITNESSES)):
-        at = {s: WITNESSES[(k + i) % len(WITNESSES)] for i, s in enumerate(symbols.values())}
-        d, t = evaluate(difference, at), evaluate(true, at)
-        if d is not None and t is not None and abs(d) > 1e-15 * max(1.0, abs(t)):
-            witness = {str(s): x for s, x in at.items()}
-            return Proof(n, "differs", true, difference, witness)
-    return Proof(n, "undecided", true, difference, reason=f"the difference simplifies to {difference}, "
-                 "but no point where it is not 0 was found")  # fmt: skip
-
-
-def attach(report, proofs: list[Proof]):
-    """``report`` (a FormulaReport) with the proofs as notes; falsy also when a proof finds a difference."""
-    proved = ProvedFormulaReport(**{k: getattr(report, k) for k in report.__dataclass_fields__})
-    proved.proofs = proofs
-    proved.notes = [*report.notes, *map(str, proofs)]
-    return proved
-
-
-class ProvedFormulaReport(FormulaReport):
-    """A FormulaReport with ``proofs``: falsy when the samples or a proof find a difference."""
-
-    proofs: list[Proof]
-
-    def __bool__(self) -> bool:
-        return super().__bool__() and not any(p.verdict == "differs" for p in self.proofs)
-
-
-__all__ = ["INSTALL", "Proof", "ProvedFormulaReport", "SymbolicReport", "SympyMissingError", "prove", "symbolic"]
+__all__ = ["INSTALL", "NotSymbolicError", "SymbolicReport", "SympyMissingError", "from_expression", "from_graph", "symbolic"]
