@@ -175,6 +175,7 @@ def derivations(out: Value, leaves: dict[str, Value], names: list[str]) -> dict:
 # ---- check --------------------------------------------------------------------------------------
 def run_check(args: argparse.Namespace) -> int:
     from ..verify.check import check_formula
+    from ..verify.symbolic import SympyMissingError
 
     expr = read_expression(args.expression)
     if not args.hand:
@@ -199,7 +200,7 @@ def run_check(args: argparse.Namespace) -> int:
     prove = getattr(args, "prove", False)
     try:
         report = check_formula(expr, hand, at=points or None, samples=args.samples, seed=args.seed, symbolic=prove)
-    except ImportError as err:  # --prove without sympy: how to install the extra
+    except SympyMissingError as err:  # --prove without sympy: how to install the extra
         raise UsageError(str(err)) from None
     if args.json:
         _dump({
