@@ -21,7 +21,9 @@ from .rules import RULES
 from .scopes import current_scope, scope
 from .verify.backward_check import check_backward
 from .verify.check import check_formula, gradcheck
+from .verify.derivation import derivation
 from .verify.quiz import quiz
+from .verify.symbolic import symbolic
 from .version import __version__
 from .viz.drawing import GraphTooLargeError, GraphvizMissingError, draw, render
 from .viz.frames import save_frames, save_gif
@@ -40,6 +42,7 @@ __all__ = [
     "check_backward",
     "check_formula",
     "current_scope",
+    "derivation",
     "detect_anomaly",
     "dot",
     "draw",
@@ -55,6 +58,7 @@ __all__ = [
     "scope",
     "set_grad_enabled",
     "step_through",
+    "symbolic",
     "topological_order",
     "trace_backward",
     "trace_forward",

@@ -1,7 +1,7 @@
 """The ``autodiff`` command.
 
-    autodiff grad "(x+y)*z" x=-2 y=5 z=-4 [--trace] [--draw out.svg] [--json]
-    autodiff check "log(1+exp(x))" --d x="sigmoid(x)" [--at x=0.3] [--samples 20] [--seed N]
+    autodiff grad "(x+y)*z" x=-2 y=5 z=-4 [--trace] [--draw out.svg] [--json] [--derive x]
+    autodiff check "log(1+exp(x))" --d x="sigmoid(x)" [--at x=0.3] [--samples 20] [--seed N] [--prove]
     autodiff draw "tanh(w*x+b)" w=0.5 x=2 b=-1 -o graph.png [--local] [--frames DIR | --gif out.gif]
     autodiff examples [--out DIR]
     autodiff check-steps "(x+y)*z" x=-2 y=5 z=-4 q="x+y" --grad q=-4 --grad x=-4 [--local q/x=1] [--draw out.svg]
@@ -74,6 +74,8 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--draw", metavar="PATH", type=file_name, help="draw the graph into PATH (.svg, .png, .pdf or .dot)")
     p.add_argument("--local", action="store_true", help="with --draw: write local derivatives on the edges")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--derive", action="append", metavar="NAME",
+                   help="write ∂f/∂NAME out as the chain rule, path by path (repeat for several inputs)")  # fmt: skip
 
     p = command("check", "check hand-derived partial derivatives against the engine", commands.run_check)
     p.add_argument("expression", help="the function, e.g. 'log(1+exp(x))', or - for standard input")
@@ -85,6 +87,8 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
                    help=f"random points to check at as well (default 20, at most {MAX_SAMPLES:,})")  # fmt: skip
     p.add_argument("--seed", type=whole_number(0, 2**64 - 1),
                    help="seed of the random points, 0 to 2**64-1 (default: a fresh one, printed)")  # fmt: skip
+    p.add_argument("--prove", action="store_true",
+                   help="also prove each formula equal for all inputs, or show where it differs (needs sympy)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     p = command("draw", "draw an expression's graph after the backward pass", commands.run_draw)

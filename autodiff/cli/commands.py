@@ -114,6 +114,7 @@ def run_grad(args: argparse.Namespace) -> int:
     expr = read_expression(args.expression)
     values = assignments(args.values)
     out, leaves = build(expr, values)
+    derived = derivations(out, leaves, getattr(args, "derive", None) or [])
     trace = None
     if args.trace:
         from ..viz.trace import trace_backward
@@ -137,6 +138,9 @@ def run_grad(args: argparse.Namespace) -> int:
             result["trace"] = str(trace)
         if drawn is not None:
             result["drawing"] = str(drawn)
+        if derived:
+            result["derivations"] = {n: {"text": str(d), "latex": d.latex, "total": _finite_or_text(d.total)}
+                                     for n, d in derived.items()}  # fmt: skip
         _dump(result)
         return 0
     print(f"{out.label} = {clip(expr.text, 170)}")
@@ -147,14 +151,31 @@ def run_grad(args: argparse.Namespace) -> int:
     if trace is not None:
         print()
         print(trace)
+    for d in derived.values():
+        print()
+        print(d)
     if drawn is not None:
         print(f"wrote {drawn}")
     return 0
 
 
+def derivations(out: Value, leaves: dict[str, Value], names: list[str]) -> dict:
+    """``--derive NAME``: ∂out/∂NAME written out as the chain rule, for inputs of the expression."""
+    unknown = [n for n in names if n not in leaves]
+    if unknown:
+        inputs = listing(leaves) or "none"
+        raise UsageError(f"--derive {clip(unknown[0])}: not an input of the expression (inputs: {inputs})")
+    if not names:
+        return {}
+    from ..verify.derivation import derivation
+
+    return {n: derivation(out, leaves[n]) for n in dict.fromkeys(names)}
+
+
 # ---- check --------------------------------------------------------------------------------------
 def run_check(args: argparse.Namespace) -> int:
     from ..verify.check import check_formula
+    from ..verify.symbolic import SympyMissingError
 
     expr = read_expression(args.expression)
     if not args.hand:
@@ -176,7 +197,11 @@ def run_check(args: argparse.Namespace) -> int:
             raise UsageError(f"--d {clip(name)}=...: {clip(name)} is not an input of the expression (inputs: {inputs})")
         hand[name] = formula
     points = [at_point(p, expr) for p in (args.at or [])]
-    report = check_formula(expr, hand, at=points or None, samples=args.samples, seed=args.seed)
+    prove = getattr(args, "prove", False)
+    try:
+        report = check_formula(expr, hand, at=points or None, samples=args.samples, seed=args.seed, symbolic=prove)
+    except SympyMissingError as err:  # --prove without sympy: how to install the extra
+        raise UsageError(str(err)) from None
     if args.json:
         _dump({
             "expression": expr.text,
@@ -189,6 +214,10 @@ def run_check(args: argparse.Namespace) -> int:
                  "finite_differences": _opt(r.numeric), "ok": r.ok, "note": r.note}
                 for r in report.rows
             ],
+            **({"proofs": [{"input": p.input, "verdict": p.verdict, "text": str(p),
+                            "derivative": None if p.derivative is None else str(p.derivative),
+                            "difference": None if p.difference is None else str(p.difference), "witness": p.witness}
+                           for p in report.proofs]} if prove else {}),
         })  # fmt: skip
     else:
         print(report)

@@ -212,6 +212,7 @@ def check_formula(
     *,
     rtol: float = 1e-6,
     atol: float = 1e-15,
+    symbolic: bool = False,
 ) -> FormulaReport:
     """Check hand-derived partial derivatives of ``f`` against the engine and finite differences.
 
@@ -220,9 +221,15 @@ def check_formula(
     as ``f`` or an expression string. They are compared at the points ``at`` and at ``samples``
     random points (each input uniform in [−3, 3] or [0.05, 3]; a point where ``f`` raises is
     replaced by another). A hand value agrees when |hand − engine| ≤ atol + rtol·max(|hand|, |engine|).
+    With ``symbolic=True`` (sympy, the extra ``symbolic``) each hand formula is also proved equal for all
+    inputs or shown to differ (``verify/proofs.py``); when that cannot be decided the samples stand.
     """
     func = _Function(f)
     hands = _hand_functions(hand, func.names)
+    if symbolic:
+        from .proofs import attach, prove
+
+        proofs = prove(func.expression, {n: h.expression for n, (_, h) in hands.items()}, func.names)
     given = _given_points(at, func.names)
     if not isinstance(samples, int) or samples < 0:
         raise ValueError(f"samples must be a whole number >= 0, got {samples!r}")
@@ -254,7 +261,7 @@ def check_formula(
             continue
         report.rows += rows
         report.points.append(p)
-    return report
+    return attach(report, proofs) if symbolic else report
 
 
 def _hand_functions(hand: Mapping[str, Callable | str], names: tuple[str, ...]) -> dict:

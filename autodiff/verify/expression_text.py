@@ -56,6 +56,33 @@ class EvaluationError(ExpressionError):
     """A well-formed formula whose evaluation failed (log of a negative number, x/0, overflow)."""
 
 
+_NUMBER_THEN_NAME = re.compile(r"(?<![\w.])((?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)([A-Za-z_]\w*)")
+
+
+def syntax_error(msg: str, col: int, text: str, functions=()) -> ExpressionError:
+    """The error for Python's SyntaxError ``msg`` at ``col`` of ``text``, with a hint for the
+    learner's habit of implied multiplication (``2x`` → write ``2*x``; ``sin x`` → ``sin(x)``)."""
+    if "Exceeds the limit" in msg:
+        return ExpressionError(f"number too long at column {col}: more than 4300 digits", col, text)
+    if msg == "invalid decimal literal":
+        m = next((m for m in _NUMBER_THEN_NAME.finditer(text) if m.start() < col <= m.end()), None)
+        if m is not None:
+            where, shown = m.start(2) + 1, clip(m.group(2), 20)
+            return ExpressionError(f"invalid syntax at column {where}: a number followed by a name; multiplication is "
+                                   f"never implied: write {clip(m.group(1), 20)}*{shown}", where, text)  # fmt: skip
+    if msg == "invalid syntax" and 0 < col <= len(text):
+        ch = text[col - 1]
+        why = " (one expression only: no statements)" if ch in ";=" else ""
+        before = text[: col - 1].rstrip(" ")
+        if (ch.isalnum() or ch in "_(") and before and (before[-1].isalnum() or before[-1] in "_.)"):
+            left = "(...)" if before[-1] == ")" else clip(re.split(r"[^\w.]", before)[-1], 20)
+            right = clip(re.match(r"\w*", text[col - 1 :]).group() or ch, 20)
+            hint = f"call it: {left}({right})" if left in functions else f"multiplication is never implied: write {left}*{right}"
+            why = f" ({hint})"
+        return ExpressionError(f"invalid syntax at column {col}: unexpected {ch!r}{why}", col, text)
+    return ExpressionError(f"invalid syntax at column {col}: {msg}", col, text)
+
+
 SPACES = str.maketrans("\t\n\r", "   ")  # tabs and newlines read as spaces: the columns stay as they were
 
 

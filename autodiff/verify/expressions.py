@@ -3,7 +3,8 @@
 ``parse("(x + y) * z")`` reads a formula with Python's ``ast`` and keeps only a whitelist:
 numbers, names, ``+ - * / **``, unary minus (and plus), parentheses, calls of the engine's
 functions (``exp log sqrt tanh sigmoid relu softplus abs sin cos`` with one argument, ``max min``
-with two) and the constants ``pi`` and ``e``. Nothing is ever passed to ``eval``/``exec``/``compile``
+with two, ``leaky_relu(x)`` or ``leaky_relu(x, slope)``, ``sum`` and ``mean`` of one or more) and
+the constants ``pi`` and ``e``. Learners' habits get a hint: ``x^2`` (use ``**``), ``2x`` (write ``2*x``). Nothing is ever passed to ``eval``/``exec``/``compile``
 as code: the tree is turned into a list of instructions (postfix order) that ``evaluate`` runs on a
 stack, without recursion, with the engine's own operations. Every rejection is an
 ``ExpressionError`` naming what was rejected and its column (1-based).
@@ -36,15 +37,19 @@ from .expression_text import (
     check_characters,
     listing,
     quoted,
+    syntax_error,
     top_level_terms,
 )
 
 CHUNK_TERMS = 500  # a sum with more top-level terms than this is parsed this many terms at a time
 
-FUNCTIONS: dict[str, int] = {  # name -> number of arguments
-    **dict.fromkeys(("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "softplus", "abs", "sin", "cos"), 1),
-    "max": 2,
-    "min": 2,
+FUNCTIONS: dict[str, tuple[int, int | None]] = {  # name -> (fewest, most arguments; None: any number)
+    **dict.fromkeys(("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "softplus", "abs", "sin", "cos"), (1, 1)),
+    "max": (2, 2),
+    "min": (2, 2),
+    "leaky_relu": (1, 2),  # the slope is optional (0.01, as the engine and PyTorch)
+    "sum": (1, None),  # one node with n parents (autodiff.sum)
+    "mean": (1, None),  # sum(...) / n
 }
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 _BINARY = {
@@ -194,7 +199,7 @@ def _compile(piece: str, start: int, text: str, program: list[tuple]) -> None:
             tree = ast.parse(piece, mode="eval")
     except SyntaxError as err:
         col = start + (err.offset or 1)
-        raise ExpressionError(_syntax_message(err.msg, col, text), col, text) from None
+        raise syntax_error(err.msg, col, text, FUNCTIONS) from None
     except (RecursionError, MemoryError):
         raise ExpressionError(
             f"expression too complex at column {start + 1}: too many operators nested or chained "
@@ -203,16 +208,6 @@ def _compile(piece: str, start: int, text: str, program: list[tuple]) -> None:
             text,
         ) from None
     _whitelist(tree.body, start, text, program)
-
-
-def _syntax_message(msg: str, col: int, text: str) -> str:
-    if "Exceeds the limit" in msg:
-        return f"number too long at column {col}: more than 4300 digits"
-    if msg == "invalid syntax" and 0 < col <= len(text):
-        ch = text[col - 1]
-        why = " (one expression only: no statements)" if ch in ";=" else ""
-        return f"invalid syntax at column {col}: unexpected {ch!r}{why}"
-    return f"invalid syntax at column {col}: {msg}"
 
 
 def _whitelist(root: ast.AST, offset: int, text: str, program: list[tuple]) -> None:
@@ -227,7 +222,8 @@ def _whitelist(root: ast.AST, offset: int, text: str, program: list[tuple]) -> N
         if t is ast.BinOp:
             if type(node.op) not in _BINARY:
                 symbol = _OTHER_OPERATORS.get(type(node.op), type(node.op).__name__)
-                _reject(f"operator {symbol!r}", _operator_column(node, symbol, offset, text), text)
+                hint = " (use ** for powers: x**2)" if symbol == "^" else ""
+                _reject(f"operator {symbol!r}{hint}", _operator_column(node, symbol, offset, text), text)
             if operands_done:
                 spec = _BINARY[type(node.op)]
                 emit((BIN, spec, _operator_column(node, spec[0], offset, text)))
@@ -272,7 +268,10 @@ def _reject_node(node: ast.AST, offset: int, text: str):
         col = node.value.end_col_offset + offset + 1
     else:
         col = node.col_offset + offset + 1
-    _reject(_SYNTAX_NAMES.get(t, "a call of something that is not a function name"), col, text)
+    what = _SYNTAX_NAMES.get(t, "a call of something that is not a function name")
+    if t not in _SYNTAX_NAMES and t in (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call):  # 2(x+1), (x+1)(x-1)
+        what += " (multiplication is never implied: write 2*(x+1), (x+1)*(x-1))"
+    _reject(what, col, text)
 
 
 def _reject(what: str, col: int, text: str):
@@ -296,9 +295,10 @@ def _check_call(node: ast.Call, col: int, offset: int, text: str) -> None:
     for a in node.args:
         if type(a) is ast.Starred:
             _reject(f"starred argument in {name}(...)", a.col_offset + offset + 1, text)
-    want = FUNCTIONS[name]
-    if len(node.args) != want:
-        plural = "argument" if want == 1 else "arguments"
+    low, high = FUNCTIONS[name]
+    if not low <= len(node.args) <= (len(node.args) if high is None else high):
+        want = f"{low}" if low == high else f"{low} or more" if high is None else f"{low} or {high}"
+        plural = "argument" if want == "1" else "arguments"
         raise ExpressionError(
             f"wrong number of arguments at column {col}: {name} takes {want} {plural}, got {len(node.args)}",
             col,
@@ -331,6 +331,22 @@ def _number(value, col: int, text: str) -> float:
     return 0.0  # not reached
 
 
+def _call(name: str, args: list) -> Value | float:
+    """A function of the language on its arguments (Values or numbers); on numbers only, the
+    engine computes it on temporary Values and the number is returned."""
+    values = any(isinstance(a, Value) for a in args)
+    if name in ("sum", "mean"):
+        out = F.sum(args)
+        if name == "mean":
+            out = out / len(args)
+    elif name in ("max", "min"):
+        out = getattr(F, name)(*args)
+    else:
+        x = args[0] if isinstance(args[0], Value) else Value(args[0])
+        out = getattr(x, name)(*args[1:])
+    return out if values else out.data
+
+
 def _run(program: list[tuple], leaves: dict[str, Value], text: str) -> Value | float:
     """Evaluate the postfix program on a stack. Numbers stay plain floats (so ``x * 2`` is one
     node, as in Python); an operation on two numbers is computed by the engine on a temporary
@@ -353,15 +369,9 @@ def _run(program: list[tuple], leaves: dict[str, Value], text: str) -> Value | f
                     out = -pop()
                 else:
                     name, n = arg
-                    if n == 1:
-                        a = pop()
-                        out = getattr(a, name)() if isinstance(a, Value) else getattr(Value(a), name)().data
-                    else:
-                        b = pop()
-                        a = pop()
-                        out = getattr(F, name)(a, b)
-                        if not isinstance(a, Value) and not isinstance(b, Value):
-                            out = out.data
+                    args = stack[-n:]
+                    del stack[-n:]
+                    out = _call(name, args)
                 x = out.data if isinstance(out, Value) else out
                 if x - x != 0.0:
                     raise OverflowError(f"the result, {x!r}, is outside the float range (~1.8e308)")
@@ -373,15 +383,5 @@ def _run(program: list[tuple], leaves: dict[str, Value], text: str) -> Value | f
     return stack[0]
 
 
-__all__ = [
-    "CONSTANTS",
-    "FUNCTIONS",
-    "MAX_DEPTH",
-    "MAX_LENGTH",
-    "EvaluationError",
-    "Expression",
-    "ExpressionError",
-    "Names",
-    "check_variable",
-    "parse",
-]
+__all__ = ["CONSTANTS", "FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "EvaluationError", "Expression", "ExpressionError",
+           "Names", "check_variable", "parse"]  # fmt: skip
