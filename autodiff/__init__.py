@@ -10,7 +10,11 @@ formulas, the expression language) → ``cli`` (the command). This module is the
 ``autodiff.sum``, ``autodiff.max`` and ``autodiff.min`` stay out of ``__all__``, so that
 ``from autodiff import *`` does not shadow Python's built-ins."""
 
+from . import functional
+from .custom import operation
+from .differentiate import grad
 from .engine import Value
+from .forward import forward_gradient
 from .functions import dot
 from .functions import max as max  # public as autodiff.max, kept out of __all__ (see above)
 from .functions import min as min
@@ -41,9 +45,13 @@ __all__ = [
     "dot",
     "draw",
     "enable_grad",
+    "forward_gradient",
+    "functional",
+    "grad",
     "gradcheck",
     "is_grad_enabled",
     "no_grad",
+    "operation",
     "paths",
     "render",
     "save_frames",
