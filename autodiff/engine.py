@@ -294,14 +294,11 @@ class Value:
         the same way; call ``zero_grad`` between steps).
 
         The order is built iteratively (no recursion limit); pass ``order=topological_order(root)``
-        to reuse one when backpropagating through the same graph again. With ``create_graph=True``
-        every gradient is itself a Value, built from the same rules-table rows (``higher.py``), so
-        ``x.grad.backward()`` differentiates again.
+        to reuse one. ``create_graph=True``: every gradient a Value, from the same rules (``higher.py``).
         """
         g = _check_data(grad, "backward(grad=...)")
         if create_graph:
-            from .higher import backpropagate_graph  # (higher.py imports nothing that imports the engine)
-
+            from .higher import backpropagate_graph  # (it imports nothing that imports the engine)
             return backpropagate_graph(self, g, order, _mode)
         graph.backpropagate(self, g, order, _mode.anomaly if _tracking else None)
 
