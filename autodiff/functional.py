@@ -2,8 +2,9 @@
 ``vjp``, ``jvp``, ``hvp``.
 
 ``f`` takes what ``xs`` is: a number (f(x)) or a list of numbers (f([x0, x1, ...]), the scalar
-engine's vector); each entry becomes a fresh leaf (a Value given is read for its ``data`` only, its
-``.grad`` is not touched). ``f`` returns a Value (a scalar) or a list of Values. Results are floats,
+engine's vector); each entry becomes a fresh leaf (a Value given is read for its ``data`` only).
+An ``f`` with no parameters reads Values itself (``lambda: loss(model)``): then ``xs`` are those
+Values (``model.parameters()``), differentiated where they are. No ``.grad`` is ever touched. ``f`` returns a Value (a scalar) or a list of Values. Results are floats,
 in the shapes PyTorch gives: a Jacobian is m × n, a dimension dropped where the output or the input
 is a scalar.
 
@@ -16,6 +17,7 @@ is a scalar.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 
 from .differentiate import grad
@@ -61,9 +63,23 @@ def _outputs(out) -> tuple[list, bool]:
 def _call(f: Callable, xs: Inputs):
     if not callable(f):
         raise TypeError(f"f must be a function, got {type(f).__name__}")
+    if _takes_nothing(f):  # f reads the Values xs itself (a model's parameters): differentiate in place
+        single = isinstance(xs, Value)
+        leaves = [xs] if single else list(xs)
+        if not leaves or not all(isinstance(v, Value) for v in leaves):
+            raise TypeError("f takes no inputs, so xs must be the Values it reads (e.g. model.parameters())")
+        outs, out_single = _outputs(f())
+        return leaves, single, outs, out_single
     leaves, single = _inputs(xs)
     outs, out_single = _outputs(f(leaves[0] if single else leaves))
     return leaves, single, outs, out_single
+
+
+def _takes_nothing(f: Callable) -> bool:
+    try:
+        return not inspect.signature(f).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _shaped(matrix: list[list[float]], out_single: bool, in_single: bool):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .graph import topological_order
+from .graph import edges, topological_order
 from .rules import RULES, Unary
 
 REFLECTED = {"rsub": "sub", "rdiv": "div", "rpow": "pow"}  # a plain number on the left: 2 - x, 1 / x
@@ -85,18 +85,30 @@ def value_gradients(order: list, seeds: dict, anomaly=None) -> dict:
         g = grads.get(v)
         if g is None:
             continue
-        for i, (p, local) in enumerate(value_locals(v)):
+        try:
+            pairs = value_locals(v)
+        except _FAILURES as err:
+            _failed(v, g, grads, anomaly, err)
+        for i, (p, local) in enumerate(pairs):
             old = grads.get(p)
             try:
                 c = g if (type(local) is float and local == 1.0) else g * local
                 grads[p] = c if old is None else old + c
-            except _FAILURES:
-                if anomaly is None:
-                    raise
-                ld = local.data if hasattr(local, "data") else local
-                before = 0.0 if old is None else old.data
-                anomaly.fail(v, i, p, g.data, ld, before + g.data * ld)
+            except _FAILURES as err:
+                _failed(v, g, grads, anomaly, err, i)
     return grads
+
+
+def _failed(v, g, grads: dict, anomaly, err: Exception, at: int = 0) -> None:
+    """A local derivative or a contribution that could not be built (not finite): under
+    ``detect_anomaly`` its error names the node, else the engine's error says which operation."""
+    if anomaly is not None:
+        p, local = edges(v)[at]  # (the recorded float local, for the message)
+        before = grads[p].data if p in grads else 0.0
+        anomaly.fail(v, at, p, g.data, local, before + g.data * local)
+    what = f"the {v.op} node" + (f" {v.label!r}" if v.label else "")
+    raise type(err)(f"backward(create_graph=True): {what} at its inputs "
+                    f"({', '.join(repr(p.data) for p, _ in edges(v))}): {err}") from err  # fmt: skip
 
 
 def backpropagate_graph(root, seed: float, order: list | None, mode) -> None:
