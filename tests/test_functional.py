@@ -16,7 +16,8 @@ from autodiff.functional import hessian, hvp, jacobian, jvp, vjp
 from nn import functional as F
 
 # torch's own note on backward(create_graph=True) (a reference cycle in torch; the comparison wants it)
-pytestmark = pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True:UserWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True:UserWarning"),
+              pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")]
 
 UNARY = ["exp", "tanh", "sigmoid", "sin", "cos", "log", "sqrt", "neg", "square"]
 BINARY = ["add", "sub", "mul", "div", "pow"]
@@ -68,9 +69,12 @@ def _torch_h(f, x0):
     return torch.autograd.functional.hessian(f, torch.tensor(x0, dtype=torch.float64)).tolist()
 
 
+def _flat(m) -> list:
+    return [x for row in m for x in row] if isinstance(m[0], list) else list(m)
+
+
 def _close(a, b, tol=1e-10):
-    flat_a = a if isinstance(a, list) and not isinstance(a[0], list) else sum(a, [])
-    flat_b = b if isinstance(b, list) and not isinstance(b[0], list) else sum(b, [])
+    flat_a, flat_b = _flat(a), _flat(b)
     assert len(flat_a) == len(flat_b)
     for p, q in zip(flat_a, flat_b):
         assert abs(p - q) <= tol * max(1.0, abs(q)), (p, q)
