@@ -24,6 +24,7 @@ from .modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, n
 from .rules import RULES
 from .scopes import current_scope, scope
 from .verify.check import check_formula, gradcheck
+from .verify.gradgrad import gradgradcheck
 from .version import __version__
 from .viz.drawing import GraphTooLargeError, GraphvizMissingError, draw, render
 from .viz.frames import save_frames, save_gif
@@ -49,6 +50,7 @@ __all__ = [
     "functional",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "is_grad_enabled",
     "no_grad",
     "operation",
