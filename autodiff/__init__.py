@@ -27,6 +27,7 @@ from .verify.check import check_formula, gradcheck
 from .verify.gradgrad import gradgradcheck
 from .version import __version__
 from .viz.drawing import GraphTooLargeError, GraphvizMissingError, draw, render
+from .viz.forward_mode import save_forward_frames, side_by_side, trace_forward_mode
 from .viz.frames import save_frames, save_gif
 from .viz.gradient_paths import PathLimitError, paths
 from .viz.stepper import step_through
@@ -56,13 +57,16 @@ __all__ = [
     "operation",
     "paths",
     "render",
+    "save_forward_frames",
     "save_frames",
     "save_gif",
     "scope",
     "set_grad_enabled",
+    "side_by_side",
     "step_through",
     "topological_order",
     "trace_backward",
     "trace_forward",
+    "trace_forward_mode",
     "zero_grad",
 ]
