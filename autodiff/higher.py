@@ -59,20 +59,20 @@ def _constant(x) -> bool:
 
 
 def merged_order(roots: Sequence) -> list:
-    """One topological order for several roots: each root's order, nodes already listed skipped
-    (every node still comes after its parents)."""
+    """One topological order for several roots (their nodes once each, every node after its
+    parents): ``topological_order`` of a stand-in node whose parents are the roots, without it."""
     if len(roots) == 1:
         return topological_order(roots[0])
-    seen: set = set()
-    order = []
-    for r in roots:
-        if r in seen:
-            continue
-        for v in topological_order(r):
-            if v not in seen:
-                seen.add(v)
-                order.append(v)
-    return order
+    return topological_order(_Roots(tuple(roots)))[:-1]
+
+
+class _Roots:
+    """A stand-in with the node layout of an n-ary node whose parents are the given roots."""
+
+    __slots__ = ("_a", "_b", "_da", "_db")
+
+    def __init__(self, roots: tuple) -> None:
+        self._a, self._b, self._da, self._db = None, roots, None, None
 
 
 def value_gradients(order: list, seeds: dict, anomaly=None) -> dict:
