@@ -171,3 +171,14 @@ def test_failing_create_graph_pass_leaves_grads_and_anomaly_names_the_node():
         with pytest.raises(autodiff.AnomalyError, match="'z'"):
             w.backward(create_graph=True)
     assert z.grad == 0.0
+
+
+def test_drawing_shows_the_number_of_a_value_grad_and_leaves_it():
+    """After backward(create_graph=True) every .grad is a Value: the drawing shows its number
+    (it raised TypeError from Value.__format__ before) and the grads stay the same objects."""
+    x = Value(0.5, label="x")
+    f = (x * x).tanh()
+    f.backward(create_graph=True)
+    held = x.grad
+    source = autodiff.draw(f).source
+    assert "0.94" in source and x.grad is held and held.data == pytest.approx(0.940014848806378)
