@@ -75,3 +75,23 @@ def test_frames_one_per_step_and_side_by_side(tmp_path):
     both = autodiff.side_by_side(f, {x: 1.0})._repr_html_()
     assert both.count("<svg") == 2 and "forward mode" in both and "reverse mode" in both
     assert (x.grad, y.grad, f.grad, x.data) == (3.0, 0.0, 0.0, 0.5)
+
+
+def test_the_readme_block_runs_and_says_what_it_claims():
+    import math
+    import re
+    from pathlib import Path
+
+    from autodiff.custom import remove_operation
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL) if "create_graph" in b]
+    space = {"autodiff": autodiff, "Value": Value}
+    try:
+        exec(compile(block, "README: higher order", "exec"), space)  # noqa: S102 - the project's own README
+        s = 1 / (1 + math.exp(-0.5))
+        assert space["d2"] == pytest.approx(s * (1 - s) * (1 - 2 * s), rel=1e-14)
+        assert isinstance(space["x"].grad, Value)
+        assert space["softsign"](Value(1.0)).data == 0.5
+    finally:
+        remove_operation("softsign")
