@@ -29,10 +29,11 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
     ins = _values([inputs] if isinstance(inputs, Value) else inputs, "inputs")
     seeds = _seeds(grad_outputs, len(outs), create_graph)
     if not create_graph:
-        if len(outs) == 1:
+        anomaly = engine._mode.anomaly
+        if len(outs) == 1 and anomaly is None:
             found = gradients(outs[0], seeds[0])
         else:
-            found = _float_pass(merged_order(outs), outs, seeds)
+            found = _float_pass(merged_order(outs), outs, seeds, anomaly)
     else:
         m = engine._mode
         with grad_on(m):
@@ -83,16 +84,20 @@ def _seeds(grad_outputs, n: int, create_graph: bool) -> list:
     return out
 
 
-def _float_pass(order: list, outs: list, seeds: list) -> dict:
-    """``graph.gradients`` with several seeded roots: one pass, Σ of their gradients."""
+def _float_pass(order: list, outs: list, seeds: list, anomaly=None) -> dict:
+    """``graph.gradients`` with several seeded roots: one pass, Σ of their gradients (the same
+    arithmetic). Under ``detect_anomaly`` the first gradient that is not finite raises its error."""
     grads = dict.fromkeys(order, 0.0)
     for o, s in zip(outs, seeds):
         grads[o] += s
     for v in reversed(order):
         g = grads[v]
         if g or v._a is not None:
-            for p, local in edges(v):
-                grads[p] += g * local
+            for i, (p, local) in enumerate(edges(v)):
+                new = grads[p] + g * local
+                if anomaly is not None and new - new != 0.0:  # (nan != 0 too)
+                    anomaly.fail(v, i, p, g, local, new)
+                grads[p] = new
     return grads
 
 

@@ -195,3 +195,24 @@ def test_grads_of_grads_accumulate_and_zero_as_torch():
     gxt.backward(create_graph=True)
     assert x.grad.data == pytest.approx(xt.grad.item(), rel=1e-13)
     assert y.grad.data == pytest.approx(yt.grad.item(), rel=1e-13)
+
+
+BINARY_PAIRS = {  # name: (autodiff, torch), each read as op(a, b) · a + b³ so every mixed term appears
+    "add": (lambda a, b: a + b, lambda a, b: a + b),
+    "sub": (lambda a, b: a - b, lambda a, b: a - b),
+    "mul": (lambda a, b: a * b, lambda a, b: a * b),
+    "div": (lambda a, b: a / b, lambda a, b: a / b),
+    "pow": (lambda a, b: a**b, lambda a, b: a**b),
+    "max": (autodiff.max, torch.maximum),
+    "min": (autodiff.min, torch.minimum),
+    "dot": (lambda a, b: autodiff.dot([a, b], [b, a]), lambda a, b: a * b + b * a),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BINARY_PAIRS))
+def test_hessian_of_each_binary_operation_of_two_values_matches_torch(name):
+    ours_op, torch_op = BINARY_PAIRS[name]
+    for point in ([0.7, 1.3], [1.6, 0.4]):
+        ours = hessian(lambda v: ours_op(v[0], v[1]) * v[0] + v[1] ** 3, point)
+        theirs = _torch_h(lambda t: torch_op(t[0], t[1]) * t[0] + t[1] ** 3, point)
+        _close(ours, theirs, 1e-12)

@@ -182,3 +182,18 @@ def test_drawing_shows_the_number_of_a_value_grad_and_leaves_it():
     held = x.grad
     source = autodiff.draw(f).source
     assert "0.94" in source and x.grad is held and held.data == pytest.approx(0.940014848806378)
+
+
+def test_grad_under_detect_anomaly_names_the_first_infinite_gradient():
+    """As torch.autograd.grad under detect_anomaly: √x at 0 gives ∂/∂x = inf, an AnomalyError; outside
+    it the inf comes back (as from backward)."""
+    x = Value(0.0, label="x")
+    y = x.sqrt() * 3.0
+    assert autodiff.grad(y, [x]) == (math.inf,)
+    with autodiff.detect_anomaly():
+        z = Value(0.0, label="z")
+        w = z.sqrt() * 3.0
+        with pytest.raises(autodiff.AnomalyError, match="'z'"):
+            autodiff.grad(w, [z])
+        a = Value(0.5, label="a")
+        assert autodiff.grad([a * a, a * 3.0], [a]) == (4.0,)
