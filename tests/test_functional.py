@@ -216,3 +216,21 @@ def test_hessian_of_each_binary_operation_of_two_values_matches_torch(name):
         ours = hessian(lambda v: ours_op(v[0], v[1]) * v[0] + v[1] ** 3, point)
         theirs = _torch_h(lambda t: torch_op(t[0], t[1]) * t[0] + t[1] ** 3, point)
         _close(ours, theirs, 1e-12)
+
+
+@pytest.mark.parametrize("make", [lambda ps: nn.SGD(ps, lr=0.1), lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
+                                  lambda ps: nn.Adam(ps, lr=0.01, weight_decay=0.01)])  # fmt: skip
+def test_optimizers_step_with_value_gradients_as_torch(make):
+    """After backward(create_graph=True) every .grad is a Value: a step reads its number (as torch's
+    step reads the gradient tensor); p.data used to become a Value, silently."""
+    def run(create_graph: bool) -> list[float]:
+        model = nn.MLP(1, [2, 1], activation="tanh", seed=0)
+        opt = make(model.parameters())
+        for _ in range(2):
+            opt.zero_grad()
+            F.mse([model([0.5]), model([-1.0])], [0.2, 0.1]).backward(create_graph=create_graph)
+            opt.step()
+        return [p.data for p in model.parameters()]
+
+    values = run(True)
+    assert all(type(d) is float for d in values) and values == run(False)
