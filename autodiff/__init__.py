@@ -10,7 +10,11 @@ formulas, the expression language) → ``cli`` (the command). This module is the
 ``autodiff.sum``, ``autodiff.max`` and ``autodiff.min`` stay out of ``__all__``, so that
 ``from autodiff import *`` does not shadow Python's built-ins."""
 
+from . import functional
+from .custom import operation
+from .differentiate import grad
 from .engine import Value
+from .forward import forward_gradient
 from .functions import dot
 from .functions import max as max  # public as autodiff.max, kept out of __all__ (see above)
 from .functions import min as min
@@ -22,10 +26,12 @@ from .scopes import current_scope, scope
 from .verify.backward_check import check_backward
 from .verify.check import check_formula, gradcheck
 from .verify.derivation import derivation
+from .verify.gradgrad import gradgradcheck
 from .verify.quiz import quiz
 from .verify.symbolic import symbolic
 from .version import __version__
 from .viz.drawing import GraphTooLargeError, GraphvizMissingError, draw, render
+from .viz.forward_mode import save_forward_frames, side_by_side, trace_forward_mode
 from .viz.frames import save_frames, save_gif
 from .viz.gradient_paths import PathLimitError, paths
 from .viz.stepper import step_through
@@ -47,20 +53,28 @@ __all__ = [
     "dot",
     "draw",
     "enable_grad",
+    "forward_gradient",
+    "functional",
+    "grad",
     "gradcheck",
+    "gradgradcheck",
     "is_grad_enabled",
     "no_grad",
+    "operation",
     "paths",
     "quiz",
     "render",
+    "save_forward_frames",
     "save_frames",
     "save_gif",
     "scope",
     "set_grad_enabled",
+    "side_by_side",
     "step_through",
     "symbolic",
     "topological_order",
     "trace_backward",
     "trace_forward",
+    "trace_forward_mode",
     "zero_grad",
 ]

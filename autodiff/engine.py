@@ -289,14 +289,17 @@ class Value:
         return _unary(_COS, "cos", self, math.cos(self.data))
 
     # ---- gradients ----------------------------------------------------------------------------
-    def backward(self, grad: Number = 1.0, *, order: list[Value] | None = None) -> None:
+    def backward(self, grad: Number = 1.0, *, order: list[Value] | None = None, create_graph: bool = False) -> None:
         """Add ∂self/∂v · grad to ``v.grad`` for every node v of this graph (PyTorch accumulates
         the same way; call ``zero_grad`` between steps).
 
         The order is built iteratively (no recursion limit); pass ``order=topological_order(root)``
-        to reuse one when backpropagating through the same graph again.
+        to reuse one. ``create_graph=True``: every gradient a Value, from the same rules (``higher.py``).
         """
         g = _check_data(grad, "backward(grad=...)")
+        if create_graph:
+            from .higher import backpropagate_graph  # (it imports nothing that imports the engine)
+            return backpropagate_graph(self, g, order, _mode)
         graph.backpropagate(self, g, order, _mode.anomaly if _tracking else None)
 
     def zero_grad(self) -> None:

@@ -106,7 +106,9 @@ def leaf_error(parents: tuple, label) -> TypeError:
         return TypeError(
             "Value(data, label=...) takes one number: autodiff records a node's parents and local "
             "derivatives itself when an operation makes it (x * y, x.exp(), autodiff.dot(...)); "
-            f"got {len(parents)} more positional argument(s)"
+            f"got {len(parents)} more positional argument(s). For an operation of your own, register "
+            "its forward and local derivative once: op = autodiff.operation(name, symbol, forward, "
+            "derivative), then op(x)"
         )
     return TypeError(f"label must be a str or None, got {type(label).__name__}: {_short(label)}")
 

@@ -35,6 +35,18 @@ def cos(x):
     return math.cos(x) if _is_number(x) else x.cos()
 
 
+def exp(x):
+    return math.exp(x) if _is_number(x) else x.exp()
+
+
+def tanh(x):
+    return math.tanh(x) if _is_number(x) else x.tanh()
+
+
+def sqrt(x):
+    return math.sqrt(x) if _is_number(x) else x.sqrt()
+
+
 def sigmoid(x):
     return _sigmoid(x) if _is_number(x) else x.sigmoid()
 

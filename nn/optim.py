@@ -89,6 +89,12 @@ class Optimizer:
         return {"lr": self.lr}
 
 
+def _number_of(g) -> float:
+    """A gradient as a number: a Value left by ``backward(create_graph=True)`` is read for its data
+    (as torch's ``step()`` reads the gradient tensor without recording it)."""
+    return g if type(g) is float else (g.data if isinstance(g, Value) else float(g))
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent, W⁺ = W − η ∂L/∂W (seed 004), with PyTorch's extras:
 
@@ -109,14 +115,16 @@ class SGD(Optimizer):
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
         if not mu and not wd:  # plain SGD: the hot path
             for p in self.params:
-                p.data -= lr * p.grad
+                g = p.grad
+                p.data -= lr * (g if type(g) is float else _number_of(g))
             return
         first = self.velocity is None
         if first and mu:
             self.velocity = [0.0] * (max(self._slot) + 1)
         velocity = self.velocity
         for p, k in zip(self.params, self._slot):  # one by one, as torch: a listed-twice p moves twice
-            g = p.grad + wd * p.data if wd else p.grad
+            g = _number_of(p.grad)
+            g = g + wd * p.data if wd else g
             if mu:
                 if first:
                     velocity[k] = g
@@ -168,7 +176,8 @@ class Adam(Optimizer):
                 t = steps[k]
                 step_size = self.lr / (1 - b1**t)
                 bc2_sqrt = (1 - b2**t) ** 0.5
-            g = p.grad + wd * p.data if wd else p.grad
+            g = _number_of(p.grad)
+            g = g + wd * p.data if wd else g
             m[k] += (g - m[k]) * (1 - b1)  # torch's lerp form of β₁m + (1 − β₁)g
             v[k] = v[k] * b2 + (1 - b2) * g * g
             p.data -= step_size * _divide(m[k], math.sqrt(v[k]) / bc2_sqrt + eps)

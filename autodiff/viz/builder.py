@@ -52,8 +52,10 @@ class Builder:
         return self.path_ids.setdefault(path, len(self.path_ids))
 
     def grad(self, v: Value) -> float | None:
-        """The gradient to show (None: not computed yet in this frame)."""
-        return v.grad if self.grads is None else self.grads.get(v)
+        """The gradient to show (None: not computed yet in this frame); a Value's number when
+        ``backward(create_graph=True)`` left a Value in ``.grad``."""
+        g = v.grad if self.grads is None else self.grads.get(v)
+        return g.data if hasattr(g, "_da") else g
 
     def _scale(self) -> float:
         if self.frame is not None and self.frame.scale is not None:
