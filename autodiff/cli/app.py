@@ -2,7 +2,8 @@
 
     autodiff grad "(x+y)*z" x=-2 y=5 z=-4 [--trace] [--draw out.svg] [--json]
     autodiff check "log(1+exp(x))" --d x="sigmoid(x)" [--at x=0.3] [--samples 20] [--seed N]
-    autodiff draw "tanh(w*x+b)" w=0.5 x=2 b=-1 -o graph.png [--local] [--frames DIR | --gif out.gif]
+    autodiff draw "tanh(w*x+b)" w=0.5 x=2 b=-1 -o graph.png [--local] [--legend] [--frames DIR | --gif out.gif]
+                  [--html steps.html]
     autodiff examples [--out DIR]
 
 Exit status: 0 ok, 1 a check failed, 2 bad input (a message, never a traceback). An expression of
@@ -71,6 +72,9 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--trace", action="store_true", help="print the backward pass step by step")
     p.add_argument("--draw", metavar="PATH", type=file_name, help="draw the graph into PATH (.svg, .png, .pdf or .dot)")
     p.add_argument("--local", action="store_true", help="with --draw: write local derivatives on the edges")
+    p.add_argument("--legend", action="store_true", help="with --draw: add a key to the picture")
+    p.add_argument("--html", metavar="PATH", type=file_name,
+                   help="a step-through page of the forward and backward passes (one self-contained .html)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
     p = command("check", "check hand-derived partial derivatives against the engine", commands.run_check)
@@ -91,6 +95,9 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="PATH", type=file_name,
                    help="the picture: .svg, .png, .pdf, or .dot for DOT source")  # fmt: skip
     p.add_argument("--local", action="store_true", help="write the local derivative on every edge")
+    p.add_argument("--legend", action="store_true", help="add a key: what the rows, colours and shapes mean")
+    p.add_argument("--html", metavar="PATH", type=file_name,
+                   help="a step-through page of the forward and backward passes (one self-contained .html)")  # fmt: skip
     film = p.add_mutually_exclusive_group()
     film.add_argument("--frames", metavar="DIR", type=file_name, help="one PNG per backward step in DIR")
     film.add_argument("--gif", metavar="PATH", type=file_name, help="the backward pass as an animated GIF")
