@@ -24,6 +24,7 @@ from .version import __version__
 from .viz.drawing import GraphTooLargeError, GraphvizMissingError, draw, render
 from .viz.frames import save_frames, save_gif
 from .viz.gradient_paths import PathLimitError, paths
+from .viz.page import save_html
 from .viz.stepper import step_through
 from .viz.trace import trace_backward, trace_forward
 
@@ -48,6 +49,7 @@ __all__ = [
     "render",
     "save_frames",
     "save_gif",
+    "save_html",
     "scope",
     "set_grad_enabled",
     "step_through",

@@ -111,7 +111,7 @@ class PageStep:
 
     def __init__(self, where: str, sentence: str, node: Value | None, names, ids, answers=()) -> None:
         self.where, self.sentence = where, sentence
-        self.node = None if node is None else names[node]
+        self.node = None if node is None else printable(names[node], MAX_TIP_NAME)
         self.node_id = None if node is None else ids[node]
         self.answers = [ids[v] for v in answers]
 
