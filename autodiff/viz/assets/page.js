@@ -89,6 +89,10 @@
   document.querySelectorAll("button.mode").forEach(function (b) {
     b.addEventListener("click", function () { stop(); state.mode = b.dataset.mode; show(); });
   });
+  document.querySelectorAll(".picture svg").forEach(function (svg) {
+    // shrink a wide drawing to the window, but not below 60 %: past that, scroll sideways
+    svg.style.minWidth = Math.round(svg.width.baseVal.value * 0.6) + "px";
+  });
   document.addEventListener("keydown", function (e) {
     if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) { return; }  // the slider moves itself
     if (e.key === "ArrowRight") { stop(); move(1); e.preventDefault(); }
