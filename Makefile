@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint setup graphviz clean
+.PHONY: demo test bench lint setup graphviz clean notebooks lab pictures
 
 demo: setup
 	$(VENV)/bin/autodiff examples --out out/examples
@@ -15,6 +15,20 @@ test: setup
 bench: setup
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) benchmarks/run.py
+
+# Every notebook executed, as HTML with its outputs (graphs, plots, tables, the step-through player)
+# in build/notebooks/, with an index page; offline: nothing is fetched from a CDN.
+notebooks: setup
+	$(PY) tools/build_notebooks.py notebooks build/notebooks
+
+# JupyterLab in the venv, opened on the notebooks.
+lab: setup
+	$(PY) -m pip install --quiet jupyterlab
+	$(VENV)/bin/jupyter lab notebooks/
+
+# The pictures under docs/ (the README's), drawn by the engine.
+pictures: setup
+	$(PY) docs/make_pictures.py
 
 lint: setup
 	$(PY) -m ruff check .

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 
-from tqdm.auto import tqdm
+from autodiff.text.progress import progress_bar
 
 import autodiff
 from autodiff import Value
@@ -108,7 +108,7 @@ def fit(
         total = steps
     params = optimizer.params
     history: list[float] = []
-    with tqdm(total=total, desc=desc, disable=not progress, unit="step", leave=True) as bar:
+    with progress_bar(total=total, desc=desc, disable=not progress, unit="step", leave=True) as bar:
         while len(history) < total:
             epoch_sum = 0.0
             for k, (Xb, yb) in enumerate(batches, start=1):
