@@ -13,10 +13,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 
-from autodiff.text.progress import progress_bar
-
 import autodiff
 from autodiff import Value
+from autodiff.text.progress import progress_bar
 
 from . import functional as F
 from .data import Batches

@@ -5,7 +5,6 @@ fallback where widgets cannot run)."""
 from __future__ import annotations
 
 import html
-
 import sys
 
 import pytest

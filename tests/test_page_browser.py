@@ -25,9 +25,9 @@ if not (CHROMIUM and DRIVER):
     pytest.skip("no chromium/chromedriver: apt-get install chromium chromium-driver (.ci/run does)",
                 allow_module_level=True)  # fmt: skip
 
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 HIGHLIGHT = 'stroke="#6a3d9a" stroke-width="3"'
 SHOTS = Path(os.environ.get("AUTODIFF_SCREENSHOTS") or tempfile.mkdtemp(prefix="autodiff-page-"))
@@ -126,7 +126,7 @@ def test_right_arrow_walks_the_backward_pass_step_by_step(page):
 
 
 def test_the_slider_and_the_keys_agree(page):
-    driver, f = page
+    driver, _ = page
     slider = driver.find_element(By.ID, "slider")
     driver.execute_script("arguments[0].value = 3; arguments[0].dispatchEvent(new Event('input'))", slider)
     assert state(driver) == ("backward", 3, 3)
@@ -187,7 +187,7 @@ def test_the_forward_mode_shows_each_value_as_it_is_computed(page):
 
 
 def test_no_console_error_no_request_and_a_screenshot(page):
-    driver, f = page
+    driver, _ = page
     driver.find_element(By.ID, "play").click()
     assert driver.find_element(By.ID, "play").text == "pause"
     driver.find_element(By.ID, "play").click()

@@ -73,7 +73,7 @@ def page_html(source: Value | BackwardTrace, *, title: str | None = None, max_st
         "forward": [s.public() for s in fwd.steps],
     }
     body = "".join(_section(p, svgs[p.mode], head, rows, p.mode == "backward") for p, (head, rows) in (
-        (back, _backward_table(trace, back.steps)), (fwd, _forward_table(forward, fwd.steps))))  # fmt: skip
+        (back, _backward_table(trace)), (fwd, _forward_table(forward))))  # fmt: skip
     template = (ASSETS / "page.html").read_text(encoding="utf-8")
     parts = {
         "title": text(title),
@@ -145,15 +145,15 @@ def _backward_steps(trace: BackwardTrace, ids) -> list[PageStep]:
     r = text(n[trace.root], MAX_TIP_NAME)
     seed = fmt(trace.seed, d)
     total = len(trace)
-    out = [PageStep(f"start (then {total} step{'' if total == 1 else 's'})",
-                    f"<p>Start at the output: ∂{r}/∂{r} = {text(seed)}. Each step takes one node's gradient "
-                    "(complete once every node that uses it is done) and passes it to the node's inputs: "
-                    "upstream × local.</p>", None, n, ids)]  # fmt: skip
+    start = (f"<p>Start at the output: ∂{r}/∂{r} = {text(seed)}. Each step takes one node's gradient "
+             "(complete once every node that uses it is done) and passes it to the node's inputs: "
+             "upstream × local.</p>")  # fmt: skip
+    out = [PageStep(f"start (then {total} step{'' if total == 1 else 's'})", start, None, n, ids)]
     for s in trace:
         name = text(n[s.node], MAX_TIP_NAME)
         up = text(fmt(s.upstream, d))
-        lines = [f"<p><b>Step {s.index} of {total}:</b> {name} = {text(formula(s.node, n, d), 400)}; "
-                 f"its gradient ∂{r}/∂{name} = {up} is complete.</p><ul>"]  # fmt: skip
+        lines = [(f"<p><b>Step {s.index} of {total}:</b> {name} = {text(formula(s.node, n, d), 400)}; "
+                  f"its gradient ∂{r}/∂{name} = {up} is complete.</p><ul>")]  # fmt: skip
         for c in s.contributions:
             p = text(n[c.parent], MAX_TIP_NAME)
             local, before = text(fmt(c.local, d)), text(fmt(c.before, d))
@@ -185,7 +185,7 @@ def _forward_steps(forward: ForwardTrace, trace: BackwardTrace, ids) -> list[Pag
 
 
 # ---- the tables ------------------------------------------------------------------------------------
-def _backward_table(trace: BackwardTrace, steps: list[PageStep]) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _backward_table(trace: BackwardTrace) -> tuple[list[str], list[tuple[int, list[str]]]]:
     d, n = trace.digits, trace.names
     rows = [(0, ["0", text(n[trace.root], MAX_TIP_NAME), text(fmt(trace.seed, d)), "", "", "start", ""])]
     for s in trace:
@@ -198,7 +198,7 @@ def _backward_table(trace: BackwardTrace, steps: list[PageStep]) -> tuple[list[s
     return [text(h) for h in trace._head()], rows
 
 
-def _forward_table(forward: ForwardTrace, steps: list[PageStep]) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _forward_table(forward: ForwardTrace) -> tuple[list[str], list[tuple[int, list[str]]]]:
     head, cells = forward._cells()
     rows = [(i, [*(text(c, 400) for c in row[:4]), answer(text(row[4]))]) for i, row in enumerate(cells)]
     return [text(h) for h in head], rows
