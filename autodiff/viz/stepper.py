@@ -69,7 +69,7 @@ class StepThrough:
     def static_html(self) -> str:
         """The page in an iframe (its script runs in there, with no kernel; its styles stay inside)."""
         return (f'<iframe srcdoc="{html.escape(self.page, quote=True)}" sandbox="allow-scripts" '
-                f'style="width:100%;height:{page_height(self.page)}px;border:1px solid #ddd" '
+                f'style="width:100%;box-sizing:border-box;height:{page_height(self.page)}px;border:1px solid #ddd" '
                 f'title="{html.escape(self.trace.title(), quote=True)}"></iframe>')  # fmt: skip
 
     def _repr_html_(self) -> str:
