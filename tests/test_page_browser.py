@@ -78,6 +78,16 @@ def node_texts(driver, node_id: str) -> str:
         "return null;", frame, node_id)  # fmt: skip
 
 
+def tooltip(driver, node_id: str) -> str | None:
+    """The tooltip of one box in the picture on screen (None: none)."""
+    frame = visible(driver, "section.pass:not([hidden]) .frame:not([hidden])")
+    return driver.execute_script(
+        "for (const g of arguments[0].querySelectorAll('g.node'))"
+        "  if (g.querySelector('title').textContent === arguments[1])"
+        "    return g.querySelector('a').getAttributeNS('http://www.w3.org/1999/xlink', 'title');"
+        "return null;", frame, node_id)  # fmt: skip
+
+
 def outlined(driver) -> list[str]:
     """Drawing ids of the boxes on screen drawn with the current-step outline."""
     frame = visible(driver, "section.pass:not([hidden]) .frame:not([hidden])")
@@ -153,11 +163,14 @@ def test_the_quiz_hides_each_steps_answers_until_revealed(page):
     sentence = visible(driver, "section.pass:not([hidden]) .sentence:not([hidden])")
     assert sentence.text.endswith(f"added to {trace.names[c.parent]}.grad: {fmt(c.before)} → ?")
     assert node_texts(driver, ids[c.parent]).split()[-1] == "?"
+    assert tooltip(driver, ids[c.parent]) is None, "the tooltip (exact numbers) is hidden too"
+    assert "grad = " in tooltip(driver, ids[step.node])
     assert not driver.find_element(By.ID, "summary").is_displayed(), "the final gradients are hidden too"
     shown = [r.get_attribute("data-i") for r in driver.find_elements(By.CSS_SELECTOR, "section.pass:not([hidden]) tr")
              if r.is_displayed() and r.get_attribute("data-i")]  # fmt: skip
     assert shown == ["0", "1"], "no row of a later step"
     driver.find_element(By.ID, "reveal").click()
+    assert f"grad = {c.after!r}" in tooltip(driver, ids[c.parent])
     assert sentence.text.endswith(f"→ {fmt(c.after)}")
     assert node_texts(driver, ids[c.parent]).split()[-1] == fmt(c.after)
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)

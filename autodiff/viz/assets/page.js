@@ -6,6 +6,7 @@
   var state = { mode: "backward", at: { backward: 0, forward: 0 }, quiz: false, revealed: {}, timer: null };
   var byId = function (id) { return document.getElementById(id); };
   var slider = byId("slider");
+  var XLINK = "http://www.w3.org/1999/xlink";  // a namespace name, never fetched
 
   function section() { return document.querySelector('section.pass[data-mode="' + state.mode + '"]'); }
   function steps() { return data[state.mode]; }
@@ -17,6 +18,13 @@
     frame.querySelectorAll("g.node").forEach(function (g) {
       var title = g.querySelector("title");
       if (!title || step.answers.indexOf(title.textContent) < 0) { return; }
+      g.querySelectorAll("a").forEach(function (a) {  // the tooltip holds the exact numbers: hidden too
+        var tip = a.getAttributeNS(XLINK, "title");
+        if (tip !== null && a.dataset.tip === undefined) { a.dataset.tip = tip; }
+        if (hide) { a.removeAttributeNS(XLINK, "title"); } else if (a.dataset.tip !== undefined) {
+          a.setAttributeNS(XLINK, "xlink:title", a.dataset.tip);
+        }
+      });
       g.querySelectorAll("text").forEach(function (t) {
         if ((t.getAttribute("fill") || "").toLowerCase() !== ink) { return; }
         if (t.dataset.v === undefined) { t.dataset.v = t.textContent; }
