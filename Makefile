@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint setup graphviz clean
+.PHONY: demo test bench lint setup graphviz clean notebooks lab pictures
 
 demo: setup
 	$(VENV)/bin/autodiff examples --out out/examples
@@ -15,6 +15,24 @@ test: setup
 bench: setup
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) benchmarks/run.py
+
+# Every notebook executed, as HTML with its outputs (graphs, plots, tables, the step-through player)
+# in build/notebooks/, with an index page; offline: nothing is fetched from a CDN.
+# MathJax comes once from the npm registry (npm: through apt-get when missing and we are root).
+notebooks: setup
+	@command -v npm >/dev/null 2>&1 || test -f build/notebooks/mathjax/tex-svg-full.js || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq npm >/dev/null; \
+	  else echo "npm is missing (sudo apt-get install npm): the pages will show the maths as TeX"; fi; }
+	$(PY) tools/build_notebooks.py notebooks build/notebooks
+
+# JupyterLab in the venv, opened on the notebooks.
+lab: setup
+	$(PY) -m pip install --quiet jupyterlab
+	$(VENV)/bin/jupyter lab notebooks/
+
+# The pictures under docs/ (the README's), drawn by the engine.
+pictures: setup
+	$(PY) docs/make_pictures.py
 
 lint: setup
 	$(PY) -m ruff check .

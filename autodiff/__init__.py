@@ -34,6 +34,7 @@ from .viz.drawing import GraphTooLargeError, GraphvizMissingError, draw, render
 from .viz.forward_mode import save_forward_frames, side_by_side, trace_forward_mode
 from .viz.frames import save_frames, save_gif
 from .viz.gradient_paths import PathLimitError, paths
+from .viz.page import save_html
 from .viz.stepper import step_through
 from .viz.trace import trace_backward, trace_forward
 
@@ -67,6 +68,7 @@ __all__ = [
     "save_forward_frames",
     "save_frames",
     "save_gif",
+    "save_html",
     "scope",
     "set_grad_enabled",
     "side_by_side",

@@ -13,10 +13,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 
-from tqdm.auto import tqdm
-
 import autodiff
 from autodiff import Value
+from autodiff.text.progress import progress_bar
 
 from . import functional as F
 from .data import Batches
@@ -108,7 +107,7 @@ def fit(
         total = steps
     params = optimizer.params
     history: list[float] = []
-    with tqdm(total=total, desc=desc, disable=not progress, unit="step", leave=True) as bar:
+    with progress_bar(total=total, desc=desc, disable=not progress, unit="step", leave=True) as bar:
         while len(history) < total:
             epoch_sum = 0.0
             for k, (Xb, yb) in enumerate(batches, start=1):

@@ -4,6 +4,7 @@ fallback where widgets cannot run)."""
 
 from __future__ import annotations
 
+import html
 import sys
 
 import pytest
@@ -94,16 +95,18 @@ def test_gif_has_one_frame_per_step(tmp_path):
         autodiff.save_gif(trace, tmp_path / "long.gif", max_steps=5)
 
 
-def test_step_through_falls_back_to_static_html_without_a_kernel():
+def test_step_through_shows_the_step_through_page_without_a_kernel():
     *_, f = add_mul()
     stepper = autodiff.step_through(f)
     assert isinstance(stepper, StepThrough) and len(stepper) == 2
     assert not widgets_available(), "pytest runs no Jupyter kernel"
     bundle = stepper._repr_mimebundle_()
     assert WIDGET_MIME not in bundle
-    page = bundle["text/html"]
-    assert page.count('<img src="data:image/png;base64,') == 2 and page.count("<details") == 2
-    assert "1 × -4 = -4" in page and "step 2 of 2" in page
+    shown = bundle["text/html"]
+    assert shown.startswith("<iframe srcdoc=") and 'sandbox="allow-scripts"' in shown
+    page = html.unescape(shown.split('srcdoc="', 1)[1].split('"', 1)[0])
+    assert page == stepper.page and page.count('<div class="frame" data-i=') == 3 + 5, "3 backward frames (start, 2 steps), 5 forward"
+    assert "1 × -4 = " in page and "step 2 of 2" in page and "<script" in page
     assert str(stepper).startswith("backward pass of f")
 
 
@@ -114,7 +117,7 @@ def test_step_through_without_ipywidgets(monkeypatch):
     assert not widgets_available()
     with pytest.raises(ImportError, match="pip install ipywidgets"):
         stepper.widget()
-    assert stepper._repr_mimebundle_()["text/html"].count("<img") == 2
+    assert stepper._repr_mimebundle_()["text/html"].startswith("<iframe srcdoc=")
 
 
 def test_the_widget_steps_with_its_buttons_and_slider(monkeypatch):
@@ -133,7 +136,7 @@ def test_the_widget_steps_with_its_buttons_and_slider(monkeypatch):
     assert slider.value == 8
     back.click()
     assert slider.value == 7 and not forward.disabled
-    # inside a kernel, the display offers the widget and keeps the static page as its fallback
+    # inside a kernel too, the display is the page: the same player live and in an exported notebook
     monkeypatch.setattr("autodiff.viz.stepper.widgets_available", lambda: True)
     bundle = stepper._repr_mimebundle_()
-    assert WIDGET_MIME in bundle and bundle["text/html"].count("<img") == 8
+    assert WIDGET_MIME not in bundle and bundle["text/html"].count("data-i=&quot;8&quot;") >= 2

@@ -1,8 +1,9 @@
 """The ``autodiff`` command.
 
-    autodiff grad "(x+y)*z" x=-2 y=5 z=-4 [--trace] [--draw out.svg] [--json] [--derive x]
+    autodiff grad "(x+y)*z" x=-2 y=5 z=-4 [--trace] [--draw out.svg] [--json] [--derive x] [--html steps.html]
     autodiff check "log(1+exp(x))" --d x="sigmoid(x)" [--at x=0.3] [--samples 20] [--seed N] [--prove]
-    autodiff draw "tanh(w*x+b)" w=0.5 x=2 b=-1 -o graph.png [--local] [--frames DIR | --gif out.gif]
+    autodiff draw "tanh(w*x+b)" w=0.5 x=2 b=-1 -o graph.png [--local] [--legend] [--frames DIR | --gif out.gif]
+                  [--html steps.html]
     autodiff examples [--out DIR]
     autodiff check-steps "(x+y)*z" x=-2 y=5 z=-4 q="x+y" --grad q=-4 --grad x=-4 [--local q/x=1] [--draw out.svg]
     autodiff quiz "(x+y)*z" x=-2 y=5 z=-4 q="x+y" < answers.txt
@@ -73,6 +74,9 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--trace", action="store_true", help="print the backward pass step by step")
     p.add_argument("--draw", metavar="PATH", type=file_name, help="draw the graph into PATH (.svg, .png, .pdf or .dot)")
     p.add_argument("--local", action="store_true", help="with --draw: write local derivatives on the edges")
+    p.add_argument("--legend", action="store_true", help="with --draw: add a key to the picture")
+    p.add_argument("--html", metavar="PATH", type=file_name,
+                   help="a step-through page of the forward and backward passes (one self-contained .html)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--derive", action="append", metavar="NAME",
                    help="write ∂f/∂NAME out as the chain rule, path by path (repeat for several inputs)")  # fmt: skip
@@ -97,6 +101,9 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="PATH", type=file_name,
                    help="the picture: .svg, .png, .pdf, or .dot for DOT source")  # fmt: skip
     p.add_argument("--local", action="store_true", help="write the local derivative on every edge")
+    p.add_argument("--legend", action="store_true", help="add a key: what the rows, colours and shapes mean")
+    p.add_argument("--html", metavar="PATH", type=file_name,
+                   help="a step-through page of the forward and backward passes (one self-contained .html)")  # fmt: skip
     film = p.add_mutually_exclusive_group()
     film.add_argument("--frames", metavar="DIR", type=file_name, help="one PNG per backward step in DIR")
     film.add_argument("--gif", metavar="PATH", type=file_name, help="the backward pass as an animated GIF")

@@ -120,12 +120,13 @@ def run_grad(args: argparse.Namespace) -> int:
         from ..viz.trace import trace_backward
 
         trace = trace_backward(out)  # the backward pass, step by step (traced on the side, .grad untouched)
+    page = _save_page(out, args)  # before backward(): the page traces the pass on the side
     out.backward()
     drawn = None
     if args.draw:
         from ..viz.drawing import render
 
-        drawn = render(out, args.draw, show_local=args.local)
+        drawn = render(out, args.draw, show_local=args.local, legend=args.legend)
     if args.json:
         result = {
             "expression": expr.text,
@@ -141,6 +142,8 @@ def run_grad(args: argparse.Namespace) -> int:
         if derived:
             result["derivations"] = {n: {"text": str(d), "latex": d.latex, "total": _finite_or_text(d.total)}
                                      for n, d in derived.items()}  # fmt: skip
+        if page is not None:
+            result["page"] = str(page)
         _dump(result)
         return 0
     print(f"{out.label} = {clip(expr.text, 170)}")
@@ -154,8 +157,9 @@ def run_grad(args: argparse.Namespace) -> int:
     for d in derived.values():
         print()
         print(d)
-    if drawn is not None:
-        print(f"wrote {drawn}")
+    for written in (drawn, page):
+        if written is not None:
+            print(f"wrote {written}")
     return 0
 
 
@@ -170,6 +174,15 @@ def derivations(out: Value, leaves: dict[str, Value], names: list[str]) -> dict:
     from ..verify.derivation import derivation
 
     return {n: derivation(out, leaves[n]) for n in dict.fromkeys(names)}
+
+
+def _save_page(out, args: argparse.Namespace):
+    """The step-through page (``--html PATH``), or None."""
+    if not args.html:
+        return None
+    from ..viz.page import save_html
+
+    return save_html(out, args.html, show_local=args.local, legend=args.legend)
 
 
 # ---- check --------------------------------------------------------------------------------------
@@ -244,8 +257,9 @@ def _opt(x: float | None):
 
 # ---- draw ---------------------------------------------------------------------------------------
 def run_draw(args: argparse.Namespace) -> int:
-    if not (args.output or args.frames or args.gif):
-        raise UsageError("say where to draw: -o graph.png (or .svg, .pdf, .dot), --frames DIR or --gif out.gif")
+    if not (args.output or args.frames or args.gif or args.html):
+        raise UsageError("say where to draw: -o graph.png (or .svg, .pdf, .dot), --frames DIR, --gif out.gif "
+                         "or --html steps.html")  # fmt: skip
     from ..viz.drawing import render
     from ..viz.frames import save_frames, save_gif
 
@@ -254,14 +268,17 @@ def run_draw(args: argparse.Namespace) -> int:
     if args.output:
         out, _ = build(expr, values)
         out.backward()
-        print(f"wrote {render(out, args.output, show_local=args.local)}")
+        print(f"wrote {render(out, args.output, show_local=args.local, legend=args.legend)}")
     if args.frames:  # each film runs its own backward pass on a fresh graph
         out, _ = build(expr, values)
-        written = save_frames(out, args.frames, show_local=args.local)
+        written = save_frames(out, args.frames, show_local=args.local, legend=args.legend)
         print(f"wrote {len(written)} frames to {args.frames}")
     if args.gif:
         out, _ = build(expr, values)
-        print(f"wrote {save_gif(out, args.gif, show_local=args.local)}")
+        print(f"wrote {save_gif(out, args.gif, show_local=args.local, legend=args.legend)}")
+    if args.html:
+        out, _ = build(expr, values)
+        print(f"wrote {_save_page(out, args)}")
     return 0
 
 

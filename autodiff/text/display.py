@@ -22,14 +22,33 @@ def check_digits(digits: int) -> int:
     return digits
 
 
+ROUND_TOLERANCE = 1e-12  # relative: a difference below this is float noise (0.1 + 0.2), not a value
+
+
 def fmt(x: float, digits: int = 4) -> str:
-    """``x`` to ``digits`` significant digits: 0.7311, -12, 1.475e-10; never "-0"."""
+    """``x`` to ``digits`` significant digits: 0.7311, -12, 1.475e-10; never "-0".
+
+    A value is never written as a rounder number than it is: when rounding drops digits that
+    matter (more than float noise, ``ROUND_TOLERANCE``) and the text has fewer than ``digits``
+    significant digits, so that it would read as exact, it gets "≈": 0.99995 → "≈1",
+    2.00001 → "≈2", 0.30000000000000004 → "0.3"."""
     if math.isnan(x):
         return "nan"
     if math.isinf(x):
         return "∞" if x > 0 else "-∞"
     s = f"{x:.{digits}g}"
-    return "0" if s in ("-0", "0") else s
+    if s in ("-0", "0"):
+        return "0"
+    shown = float(s)
+    if abs(shown - x) > ROUND_TOLERANCE * abs(x) and _significant(s) < digits:
+        return "≈" + s
+    return s
+
+
+def _significant(text: str) -> int:
+    """The significant digits written in a %g text: "1" → 1, "0.5" → 1, "1.25e-05" → 3."""
+    mantissa = text.lstrip("-").split("e")[0].replace(".", "").lstrip("0")
+    return len(mantissa)
 
 
 def rule_of(op: str):
@@ -43,22 +62,34 @@ def symbol(op: str) -> str:
     return row.symbol if row is not None else op
 
 
+def reading_order(order: Iterable[Value]) -> list[Value]:
+    """The nodes of a topological ``order`` as a drawing reads them, left to right: by column (the
+    longest path from an input: inputs 0, their results 1, ...), then in ``order`` within a column
+    (Graphviz stacks a column's nodes in that order). Itself a topological order."""
+    order = list(order)
+    depth: dict[Value, int] = {}
+    for v in order:
+        depth[v] = 1 + max((depth[p] for p in v.parents if p in depth), default=-1)
+    position = {v: i for i, v in enumerate(order)}
+    return sorted(order, key=lambda v: (depth[v], position[v]))
+
+
 def node_names(order: Iterable[Value]) -> dict[Value, str]:
-    """A name for every node: its label, or ``v1, v2, ...`` (in the given order) for unlabelled
-    ones, skipping names already used as labels."""
+    """A name for every node: its label, or ``v1, v2, ...`` for unlabelled ones, numbered as the
+    drawing reads them (``reading_order``: left to right, then top to bottom), skipping names
+    already used as labels. The dict keeps the given order."""
     order = list(order)
     used = {v.label for v in order if v.label}
-    names: dict[Value, str] = {}
+    numbered: dict[Value, str] = {}
     k = 0
-    for v in order:
+    for v in reading_order(order):
         if v.label:
-            names[v] = v.label
             continue
         k += 1
         while f"v{k}" in used:
             k += 1
-        names[v] = f"v{k}"
-    return names
+        numbered[v] = f"v{k}"
+    return {v: v.label if v.label else numbered[v] for v in order}
 
 
 def unique_names(order: Iterable[Value]) -> dict[Value, str]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..engine import Value
 from ..text.display import fmt, symbol
+from .clusters import module_order
 from .options import DrawOptions, FrameState
 from .style import (
     DATA_INK,
@@ -40,7 +41,8 @@ class Builder:
         self.root, self.order, self.names, self.boxes, self.o, self.frame = root, order, names, boxes, o, frame
         self.ids = {v: f"n{i}" for i, v in enumerate(order)}
         self.path_ids: dict[tuple[str, ...], int] = {}
-        self.box_ids = {path: f"box{self._path_id(path)}" for path in sorted(set(boxes.values()))}
+        self.rank = module_order(order)  # clusters and boxes in the order their modules ran
+        self.box_ids = {path: f"box{self._path_id(path)}" for path in sorted(set(boxes.values()), key=self._rank)}
         self.members: dict[tuple[str, ...], list[str]] = {}  # cluster path -> node statements
         self.edges: list[tuple[str, str, dict]] = []
         self.grads = frame.grads if frame is not None else None
@@ -50,6 +52,13 @@ class Builder:
     def _path_id(self, path: tuple[str, ...]) -> int:
         """A small id per scope path (scope names may hold characters DOT ids cannot)."""
         return self.path_ids.setdefault(path, len(self.path_ids))
+
+    def _rank(self, path: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
+        return self.rank.get(path, len(self.rank)), path
+
+    def known(self, v: Value) -> bool:
+        """Is ``v``'s forward value computed yet (in a forward-pass frame)?"""
+        return self.frame is None or self.frame.computed is None or v in self.frame.computed
 
     def grad(self, v: Value) -> float | None:
         """The gradient to show (None: not computed yet in this frame); a Value's number when
@@ -86,6 +95,7 @@ class Builder:
                 self._operation(v)
         if self.boxes:
             self._collapsed()
+            g.attr(mclimit="0.01")  # keep boxes in module order (crossing minimisation would rotate a layer)
         self._emit(g)
         for src, dst, attrs in self.edges:
             g.edge(src, dst, **attrs)
@@ -104,8 +114,10 @@ class Builder:
         w = self.width
         ink = "#222222" if v.label else MUTED_INK
         shown = f"<B>{html_text(name)}</B>" if v.label else html_text(name)
-        top = (f'<FONT POINT-SIZE="11" COLOR="{ink}">{shown}</FONT><FONT POINT-SIZE="11" COLOR="{MUTED_INK}"> = </FONT>'
-               f'<FONT POINT-SIZE="12" COLOR="{DATA_INK}">{html_text(fmt(v.data, o.digits))}</FONT>')  # fmt: skip
+        value = fmt(v.data, o.digits) if self.known(v) else "?"
+        eq, value = (" ≈ ", value[1:]) if value.startswith("≈") else (" = ", value)  # "f3 ≈ 1", not "f3 = ≈1"
+        top = (f'<FONT POINT-SIZE="11" COLOR="{ink}">{shown}</FONT><FONT POINT-SIZE="11" COLOR="{MUTED_INK}">{eq}</FONT>'
+               f'<FONT POINT-SIZE="12" COLOR="{DATA_INK if self.known(v) else MUTED_INK}">{html_text(value)}</FONT>')  # fmt: skip
         width = f' WIDTH="{w}"' if w else ""
         rows = [f"<TR><TD{width}>{top}</TD></TR>"]
         if o.show_grad:
@@ -129,7 +141,7 @@ class Builder:
         self._put(v.scope, (self.ids[v], attrs))
 
     def _tooltip(self, v: Value, g: float | None) -> str:
-        parts = [short(self.names[v]), f"data = {v.data!r}"]
+        parts = [short(self.names[v]), f"data = {v.data!r}" if self.known(v) else "data not computed yet"]
         if self.o.show_grad:
             parts.append(f"grad = {g!r}" if g is not None else "grad not computed yet")
         parts.append(f"op = {v.op or 'leaf'}")
@@ -235,7 +247,7 @@ class Builder:
                     into.add((self._drawn(p), self.box_ids[bc]))
                     self.edges.append((self._drawn(p), self.box_ids[bc], {}))
         exported.add(self.root)
-        for path in sorted(members):
+        for path in sorted(members, key=self._rank):
             self._box(path, members[path], [v for v in members[path] if v in exported])
 
     def _box(self, path: tuple[str, ...], inside: list[Value], outputs: list[Value]) -> None:
@@ -285,7 +297,7 @@ class Builder:
         def fill(sub: graphviz.Digraph, path: tuple[str, ...]) -> None:
             for node_id, attrs in self.members.get(path, ()):
                 sub.node(node_id, **attrs)
-            for child in sorted(children.get(path, ())):
+            for child in sorted(children.get(path, ()), key=self._rank):
                 with sub.subgraph(name=f"cluster{self._path_id(child)}") as c:
                     depth = len(child)
                     c.attr(

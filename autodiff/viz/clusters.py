@@ -62,3 +62,17 @@ def box_of(scope: tuple[str, ...], spec) -> tuple[str, ...] | None:
             if p in (dotted, last) or last.startswith(p + ".") or fnmatchcase(dotted, p) or fnmatchcase(last, p):
                 return path
     return None
+
+
+def module_order(order: list[Value]) -> dict[tuple[str, ...], int]:
+    """Each scope path (and every prefix of one) numbered by the first operation computed in it,
+    then by its first node (a scope of parameters only): the order the modules ran in ("layers.0"
+    before "layers.1", "neurons.2" after "neurons.1", "neurons.10" after "neurons.9"). Clusters and
+    collapsed boxes are drawn in this order, top to bottom."""
+    rank: dict[tuple[str, ...], int] = {}
+    for v in [v for v in order if not v.is_leaf] + order:
+        s = v.scope
+        if s and s not in rank:
+            for k in range(1, len(s) + 1):
+                rank.setdefault(s[:k], len(rank))
+    return rank

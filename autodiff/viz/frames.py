@@ -83,10 +83,10 @@ def render_frames(source: Value | BackwardTrace, fmt_: str = "png", *, max_steps
     trace = backward_trace(source)
     options = DrawOptions.make(**draw_options)
     states = list(frame_states(trace, max_steps))
-    from tqdm.auto import tqdm  # imported here, so that `import autodiff` stays fast
+    from ..text.progress import progress_bar  # imports tqdm: here, so that `import autodiff` stays fast
 
     images = []
-    for state in tqdm(states, desc="frames", unit="frame", disable=len(states) < PROGRESS_FROM):
+    for state in progress_bar(states, desc="frames", unit="frame", disable=len(states) < PROGRESS_FROM):
         images.append(pipe(build(trace.root, options, state), fmt_))
     return trace, images
 

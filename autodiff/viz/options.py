@@ -58,6 +58,7 @@ class FrameState(NamedTuple):
     scale: float | None = None
     width_chars: int = 0  # > 0: every box this many characters wide, so the layout never moves
     active_parents: frozenset = frozenset()
+    computed: frozenset | None = None  # forward-pass frames: the nodes computed so far (others show "?"); None: all
 
 
 def _values(x, what: str) -> frozenset:

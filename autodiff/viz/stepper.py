@@ -1,15 +1,16 @@
-"""Step through the backward pass in Jupyter: a slider with previous/next buttons showing each
-step's frame and its table rows (ipywidgets). Wherever widgets cannot run (ipywidgets missing,
-a plain Python prompt, a notebook executed headless or viewed as static HTML) the same object
-shows every step one after another, as folded sections with the frame and the rows."""
+"""Step through the backward pass in Jupyter: the step-through page of ``page.py`` (◀ ▶, keys,
+slider, play, forward mode, quiz) in an iframe. The page is plain HTML with its own small script,
+so it works wherever the output is shown: a live notebook, a notebook executed headless and
+exported to HTML (no kernel, no widget state), a course page. ``.widget()`` still builds the
+ipywidgets player (slider, buttons, the PNG frame and the step's rows) for a live kernel."""
 
 from __future__ import annotations
 
-import base64
 import html
 
 from ..engine import Value
 from .frames import render_frames
+from .page import page_height, page_html
 from .trace import BackwardTrace
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -19,8 +20,10 @@ def step_through(source: Value | BackwardTrace, **draw_options) -> StepThrough:
     """The backward pass of ``source`` (a root, whose pass is traced on the side as ``trace_backward``
     does, no ``.grad`` touched, or a ``BackwardTrace``) as a step-through display; draw options as for
     ``draw``."""
-    trace, frames = render_frames(source, "png", **draw_options)
-    return StepThrough(trace, frames)
+    from .frames import backward_trace
+
+    trace = backward_trace(source)
+    return StepThrough(trace, page_html(trace, **draw_options), draw_options)
 
 
 def widgets_available() -> bool:
@@ -35,14 +38,20 @@ def widgets_available() -> bool:
 
 
 class StepThrough:
-    """A backward pass, one step at a time: ``.widget()`` (ipywidgets), ``.static_html()`` (no
-    widgets), ``str()`` (the table). Displayed in Jupyter it offers both: the frontend shows the
-    widget when it can, and the static HTML otherwise."""
+    """A backward pass, one step at a time: ``.page`` (the standalone HTML page), ``.static_html()``
+    (that page in an iframe, what Jupyter shows), ``.widget()`` (ipywidgets), ``str()`` (the table)."""
 
-    def __init__(self, trace: BackwardTrace, frames: list[bytes]) -> None:
-        if len(frames) != len(trace):
-            raise ValueError(f"{len(frames)} frames for {len(trace)} steps")
-        self.trace, self.frames = trace, frames
+    def __init__(self, trace: BackwardTrace, page: str, draw_options: dict | None = None) -> None:
+        self.trace, self.page = trace, page
+        self._options = dict(draw_options or {})
+        self._frames: list[bytes] | None = None
+
+    @property
+    def frames(self) -> list[bytes]:
+        """One PNG per step (drawn on first use, for the widget)."""
+        if self._frames is None:
+            _, self._frames = render_frames(self.trace, "png", **self._options)
+        return self._frames
 
     def __len__(self) -> int:
         return len(self.trace)
@@ -57,21 +66,11 @@ class StepThrough:
         """The table rows of step ``index`` (1-based)."""
         return self.trace.step_html(index)
 
-    def _img(self, index: int) -> str:
-        data = base64.b64encode(self.frames[index - 1]).decode("ascii")
-        return f'<img src="data:image/png;base64,{data}" style="max-width:100%" alt="step {index}">'
-
     def static_html(self) -> str:
-        """Every step as a folded section (the first one open): summary line, frame, rows."""
-        t = self.trace
-        parts = [f"<p><b>{html.escape(t.title())}</b></p>"]
-        for s in t:
-            name = t.names[s.node]
-            summary = html.escape(f"step {s.index} of {len(t)}: {name}, upstream {s.upstream:.{t.digits}g}")
-            parts.append(f"<details{' open' if s.index == 1 else ''}><summary>{summary}</summary>"
-                         f"{self._img(s.index)}{self.step_html(s.index)}</details>")  # fmt: skip
-        parts.append(f"<pre>{html.escape(t.summary())}</pre>")
-        return "".join(parts)
+        """The page in an iframe (its script runs in there, with no kernel; its styles stay inside)."""
+        return (f'<iframe srcdoc="{html.escape(self.page, quote=True)}" sandbox="allow-scripts" '
+                f'style="width:100%;box-sizing:border-box;height:{page_height(self.page)}px;border:1px solid #ddd" '
+                f'title="{html.escape(self.trace.title(), quote=True)}"></iframe>')  # fmt: skip
 
     def _repr_html_(self) -> str:
         return self.static_html()
@@ -113,10 +112,5 @@ class StepThrough:
         return w.VBox([w.HBox([back, forward, slider]), image, rows])
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        """The widget (when it can run here) with the static HTML beside it as the fallback."""
-        bundle = {"text/plain": repr(self), "text/html": self.static_html()}
-        if widgets_available() and len(self):
-            view = self.widget()._repr_mimebundle_()
-            if view and WIDGET_MIME in view:
-                bundle[WIDGET_MIME] = view[WIDGET_MIME]
-        return bundle
+        """The page (in an iframe): the same player live and in an exported notebook."""
+        return {"text/plain": repr(self), "text/html": self.static_html()}

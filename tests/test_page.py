@@ -1,0 +1,164 @@
+"""The step-through page without a browser: one self-contained file (no request of any kind), the
+numbers of trace_backward/trace_forward in its sentences and tables, every user text escaped (the
+JSON in its script too), the drawing limit, the graph left as it was; the command's --html."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+
+import pytest
+from graphs import add_mul
+from test_cli import assert_user_error, run
+
+import autodiff
+from autodiff import GraphTooLargeError, Value
+from autodiff.text.display import fmt
+from autodiff.viz.page import page_html, script_json
+
+
+def page_data(page: str) -> dict:
+    m = re.search(r'<script type="application/json" id="page-data">(.*?)</script>', page, re.DOTALL)
+    return json.loads(m.group(1))
+
+
+def sections(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<section class="pass" data-mode="(\w+)"[^>]*>(.*?)</section>', page, re.DOTALL))
+
+
+def plain(fragment: str) -> str:
+    """The text of an HTML fragment, tags dropped, entities decoded, spaces folded."""
+    import html
+
+    inline = re.sub(r"</?(?:span|b)\b[^>]*>", "", fragment)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", inline)).split())
+
+
+def test_the_page_is_one_file_that_asks_for_nothing(tmp_path):
+    *_, f = add_mul()
+    path = autodiff.save_html(f, tmp_path / "deep" / "steps.html")
+    page = path.read_text(encoding="utf-8")
+    assert list(tmp_path.rglob("*")) == [tmp_path / "deep", path], "one file, no assets beside it"
+    assert not re.findall(r"\b(?:src|href|action|poster|srcset)\s*=", page, re.IGNORECASE)
+    assert "<link" not in page and "@import" not in page and "url(" not in page and "fetch(" not in page
+    assert "XMLHttpRequest" not in page and "<iframe" not in page
+    # the only "http" left are the SVG namespace names (xmlns), which no browser fetches
+    assert set(re.findall(r'[\w:]+="https?://[^"]*"', page)) <= {
+        'xmlns="http://www.w3.org/2000/svg"', 'xmlns:xlink="http://www.w3.org/1999/xlink"'}
+    assert "default-src 'none'" in page, "a Content-Security-Policy forbids every request"
+    assert page.count("<svg") == 3 + 5 and page.count("<script") == 2
+
+
+def test_the_sentences_and_tables_hold_the_numbers_of_the_traces():
+    *_, f = add_mul()
+    trace = autodiff.trace_backward(f)
+    page = page_html(f)
+    data, parts = page_data(page), sections(page)
+    assert [s["node"] for s in data["backward"]] == [None] + [trace.names[s.node] for s in trace]
+    assert [s["id"] for s in data["backward"][1:]] == [f"n{trace.order.index(s.node)}" for s in trace]
+    sentences = re.findall(r'<div class="sentence" data-i="(\d+)"[^>]*>(.*?)</div>', parts["backward"], re.DOTALL)
+    for (i, sentence), step in zip(sentences[1:], trace):
+        assert int(i) == step.index
+        for c in step.contributions:
+            p = trace.names[c.parent]
+            expected = (f"upstream {fmt(step.upstream)} × local {fmt(c.local)} (∂{trace.names[step.node]}/∂{p}) = "
+                        f"{fmt(c.contribution)} added to {p}.grad: {fmt(c.before)} → {fmt(c.after)}")  # fmt: skip
+            assert expected in plain(sentence)
+    assert "upstream -4 × local 1 (∂q/∂x) = -4 added to x.grad: 0 → -4" in plain(sentences[2][1])
+    rows = re.findall(r'<tr data-i="(\d+)"', parts["backward"])
+    assert rows == ["0", "1", "1", "2", "2"], "a start row, then one row per parent"
+    forward = autodiff.trace_forward(f)
+    fsent = re.findall(r'<div class="sentence" data-i="\d+"[^>]*>(.*?)</div>', parts["forward"], re.DOTALL)
+    assert [plain(s) for s in fsent][2] == "Step 3 of 5: q = x + y = -2 + 5 = 3."
+    assert [s["node"] for s in data["forward"]] == [forward.names[s.node] for s in forward]
+    assert data["ink"] == {"backward": "#a3161b", "forward": "#1b6e2a"}
+
+
+def test_every_frame_is_the_frame_of_its_step():
+    """Backward frame k: the trace's node k outlined, the gradients known after step k, "?" elsewhere;
+    forward frame k: values up to step k, "?" after."""
+    *_, f = add_mul()
+    parts = sections(page_html(f))
+    frames = re.findall(r'<div class="frame" data-i="\d+"[^>]*>(.*?)</div>', parts["backward"], re.DOTALL)
+
+    def box(svg: str, node_id: str) -> str:
+        return re.search(rf"<title>{node_id}</title>(.*?)</g>\s*</g>", svg, re.DOTALL).group(1)
+    assert "grad" in plain(box(frames[0], "n4")) and plain(box(frames[0], "n0")).endswith("grad ?")
+    assert plain(box(frames[1], "n2")) == "q = 3 grad -4" and plain(box(frames[1], "n0")).endswith("grad ?")
+    assert 'stroke="#6a3d9a" stroke-width="3"' in box(frames[2], "n2"), "step 2 processes q (x, y, q, z, f)"
+    assert plain(box(frames[2], "n0")) == "x = -2 grad -4"
+    ffr = re.findall(r'<div class="frame" data-i="\d+"[^>]*>(.*?)</div>', parts["forward"], re.DOTALL)
+    assert plain(box(ffr[2], "n2")) == "q = 3" and plain(box(ffr[2], "n4")) == "f = ?"
+    assert "grad" not in plain(ffr[4])
+
+
+def test_labels_are_escaped_in_the_page_and_in_its_json():
+    evil = '</script><script>alert(1)</script><b>&amp;"\u2028'
+    x = Value(2.0, label=evil)
+    f = (x * 3).tanh()
+    f.label = "<!--"
+    page = page_html(f)
+    assert page.count("</script>") == 2 and "<script>alert" not in page and "<b>&amp;" not in page
+    assert "<!--" not in page.split("<body>")[1].replace("<!-- n", "").replace("<!-- ", ""), "only Graphviz's comments"
+    data = page_data(page)
+    assert data["forward"][0]["node"] == evil.replace("\u2028", "\\u2028"), "printable, as the drawing shows it"
+    assert data["backward"][1]["node"] == "<!--" and "&lt;/script&gt;" in page
+
+
+def test_script_json_cannot_close_its_script():
+    data = {"a": "</script><!-- & \u2028\u2029 >", "b": [1.5, None]}
+    out = script_json(data)
+    assert "<" not in out and ">" not in out and "&" not in out and "\u2028" not in out and "\u2029" not in out
+    assert json.loads(out) == data
+
+
+def test_too_big_a_graph_is_refused_with_the_collapse_hint(tmp_path):
+    xs = [Value(float(i), label=f"x{i}") for i in range(30)]
+    f = autodiff.sum(xs) * 2
+    with pytest.raises(GraphTooLargeError, match="collapse"):
+        autodiff.save_html(f, tmp_path / "big.html", max_nodes=10)
+    with pytest.raises(ValueError, match="max_steps=1"):
+        autodiff.save_html(f, tmp_path / "long.html", max_steps=1)
+    with pytest.raises(ValueError, match=r"\.html file"):
+        autodiff.save_html(f, tmp_path / "steps.svg")
+    with pytest.raises(TypeError, match="unknown drawing option"):
+        autodiff.save_html(f, tmp_path / "x.html", colour=True)
+    assert not list(tmp_path.iterdir())
+
+
+def bits(v: Value) -> tuple[bytes, bytes]:
+    return struct.pack("<d", v.data), struct.pack("<d", v.grad)
+
+
+def test_the_page_leaves_every_grad_and_data_as_it_was(tmp_path):
+    x, y, z, q, f = add_mul()
+    f.backward()
+    f.backward()  # accumulated: the page shows one pass from zero, and changes nothing
+    before = [bits(v) for v in (x, y, z, q, f)]
+    page = autodiff.save_html(f, tmp_path / "p.html").read_text(encoding="utf-8")
+    assert [bits(v) for v in (x, y, z, q, f)] == before
+    assert "0 → -4" in plain(page) and "earlier passes" in page
+
+
+def test_a_leaf_has_a_page_with_only_the_start():
+    page = page_html(Value(3.0, label="x"))
+    data = page_data(page)
+    assert len(data["backward"]) == 1 and len(data["forward"]) == 1 and 'max="0"' in page
+
+
+def test_the_command_writes_the_page_and_the_legend(tmp_path):
+    page = tmp_path / "steps.html"
+    p = run("draw", "(x+y)*z", "x=-2", "y=5", "z=-4", "--html", str(page))
+    assert p.returncode == 0 and f"wrote {page}" in p.stdout, p.stderr
+    data = page_data(page.read_text(encoding="utf-8"))
+    assert len(data["backward"]) == 3 and len(data["forward"]) == 5
+    again = tmp_path / "grad.html"
+    p = run("grad", "(x+y)*z", "x=-2", "y=5", "z=-4", "--html", str(again), "--json")
+    assert p.returncode == 0 and json.loads(p.stdout)["page"] == str(again) and again.exists()
+    with_key, without = tmp_path / "key.svg", tmp_path / "plain.svg"
+    assert run("draw", "x*y", "x=2", "y=3", "-o", str(with_key), "--legend").returncode == 0
+    assert run("draw", "x*y", "x=2", "y=3", "-o", str(without)).returncode == 0
+    assert ">key<" in with_key.read_text() and ">key<" not in without.read_text()
+    assert_user_error(run("draw", "x*2", "x=1", "--legend"), "--html steps.html")
+    assert_user_error(run("draw", "x*2", "x=1", "--html", str(tmp_path / "a.png")), ".html file")
