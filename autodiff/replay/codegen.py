@@ -33,16 +33,16 @@ INLINE: dict[str, tuple[str, ...]] = {
             "(1.0 if {a} < {b} else (0.5 if {a} == {b} else 0.0))"),
     "min": ("({a} if {a} <= {b} else {b})", "(1.0 if {a} < {b} else (0.5 if {a} == {b} else 0.0))",
             "(1.0 if {a} > {b} else (0.5 if {a} == {b} else 0.0))"),
-    "leaky_relu": ("({a} if {a} > 0 else {b} * {a})", "(1.0 if {a} > 0 else {b})", "(0.0 if {a} > 0 else {a})"),
+    "leaky_relu": ("({a} if {a} > 0.0 else {b} * {a})", "(1.0 if {a} > 0.0 else {b})", "(0.0 if {a} > 0.0 else {a})"),
     "neg": ("-{a}", "-1.0"),
     "exp": ("_exp({a})", "{o}"),
     "log": ("_log({a})", "(1.0 / {a})"),
     "sqrt": ("_sqrt({a})", "(0.5 / {o} if {o} else _inf)"),
     "tanh": ("_tanh({a})", "(1.0 - {o} * {o})"),
     "sigmoid": ("_sigmoid({a})", "({o} * (1.0 - {o}))"),
-    "relu": ("({a} if {a} > 0.0 else 0.0)", "(1.0 if {a} > 0 else 0.0)"),
+    "relu": ("({a} if {a} > 0.0 else 0.0)", "(1.0 if {a} > 0.0 else 0.0)"),
     "softplus": ("_softplus({a})", "_sigmoid({a})"),
-    "abs": ("_abs({a})", "(1.0 if {a} > 0 else (-1.0 if {a} < 0 else 0.0))"),
+    "abs": ("_abs({a})", "(1.0 if {a} > 0.0 else (-1.0 if {a} < 0.0 else 0.0))"),
     "sin": ("_sin({a})", "_cos({a})"),
     "cos": ("_cos({a})", "-_sin({a})"),
 }  # fmt: skip
@@ -148,7 +148,7 @@ def _pow_form(e: Entry, form):
         if b == 0:
             da = "0.0"
         elif b < 1:
-            da = f"(_inf if {{a}} == 0 else {number(b)} * {{a}} ** {number(b - 1)})"
+            da = f"(_inf if {{a}} == 0.0 else {number(b)} * {{a}} ** {number(b - 1)})"
         elif b - 1 == 1.0:
             da = f"({number(b)} * {{a}})"
         else:

@@ -43,10 +43,10 @@ def _apply(e, vals: list, xs: list[float], params: list[Value]) -> Value:
     if e.op == "p":
         return Value(params[e.slot].data)
     if e.op == "sum":
-        return functions.sum([*(vals[t] for t in e.args), e.offset])
+        return functions.sum([*(vals[t] for t in e.args), *([e.offset] if e.offset else [])])
     if e.op == "dot":
         pick = [[vals[x] if type(x) is int else x for x in pair] for pair in e.args]
-        return functions.dot([w for w, _ in pick], [x for _, x in pick], e.offset)
+        return functions.dot([w for w, _ in pick], [x for _, x in pick], e.offset or None)
     args = [vals[x] if type(x) is int else x for x in e.args]
     row = RULES[e.op]
     if row is _BUILTIN_ROWS.get(e.op):
