@@ -44,6 +44,7 @@ def check_source(source: str) -> None:
                        node.args.args[len(node.args.args) - len(node.args.defaults):]))  # fmt: skip
     comments = {line.strip() for line in source.splitlines() if line.strip().startswith("#")}
     assert comments <= {"# forward: one line per node", "# forward", "# backward",
+                        "# the most-read names first: CPython numbers local slots in order of appearance",
                         "# backward: each gradient is the sum over the node's uses of upstream × local derivative"}
 
 

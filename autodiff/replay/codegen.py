@@ -22,7 +22,8 @@ from .tape import Entry, Tape
 
 CHUNK = 100  # terms per statement: longer sums continue on the next line (the parser nests deeply)
 
-# op → (forward, ∂/∂first operand, ∂/∂second operand); {a} {b} operands, {o} the output
+# op → (forward, ∂/∂first operand, ∂/∂second operand); {a} {b} operands, {o} the output; a local
+# with @G is the whole term upstream × local (@G the upstream: relu's g·1 is g)
 INLINE: dict[str, tuple[str, ...]] = {
     "add": ("{a} + {b}", "1.0", "1.0"),
     "sub": ("{a} - {b}", "1.0", "-1.0"),
@@ -40,7 +41,7 @@ INLINE: dict[str, tuple[str, ...]] = {
     "sqrt": ("_sqrt({a})", "(0.5 / {o} if {o} else _inf)"),
     "tanh": ("_tanh({a})", "(1.0 - {o} * {o})"),
     "sigmoid": ("_sigmoid({a})", "({o} * (1.0 - {o}))"),
-    "relu": ("({a} if {a} > 0.0 else 0.0)", "(1.0 if {a} > 0.0 else 0.0)"),
+    "relu": ("({a} if {a} > 0.0 else 0.0)", "(@G if {a} > 0.0 else @G * 0.0)"),
     "softplus": ("_softplus({a})", "_sigmoid({a})"),
     "abs": ("_abs({a})", "(1.0 if {a} > 0.0 else (-1.0 if {a} < 0.0 else 0.0))"),
     "sin": ("_sin({a})", "_cos({a})"),
@@ -121,7 +122,7 @@ def _node_code(e: Entry, k: int, ref: list[str], names: list[str], bound: dict):
         terms = list(ref) + ([number(e.offset)] if e.offset else [])
         return (terms or ["0.0"]), ["1.0"] * len(e.edges)
     if e.op == "dot":
-        terms = [f"{_ref(a, names)} * {_ref(b, names)}" for a, b in e.args]
+        terms = [_product(_ref(a, names), _ref(b, names)) for a, b in e.args]
         terms += [number(e.offset)] if e.offset else []
         return (terms or ["0.0"]), [_ref(partner, names) for _, partner in e.edges]
     row = RULES[e.op]
@@ -177,6 +178,10 @@ def _bound_form(row, k: int, n: int, bound: dict) -> tuple[str, ...]:
     return (f"_f{k}({{a}})", f"_la{k}({{a}}, {{o}})")
 
 
+def _product(a: str, b: str) -> str:
+    return a if b == "1.0" else b if a == "1.0" else f"{a} * {b}"  # (a plain bias: b·1.0 is b exactly)
+
+
 def _ref(x, names: list[str]) -> str:
     return names[x] if type(x) is int else number(x)
 
@@ -208,6 +213,9 @@ def _grad_name(e: Entry, k: int) -> str:
 
 
 def _times(g: str, local: str) -> str:
+    """The term upstream × local, as the engine computes it (g·1.0 is g, g·−1.0 is −g exactly)."""
+    if "@G" in local:
+        return local.replace("@G", g)
     if local == "1.0":
         return g
     if local == "-1.0":

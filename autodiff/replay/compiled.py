@@ -94,13 +94,14 @@ class Compiled:
 
     @property
     def step_source(self) -> str:
-        """The fused forward-and-backward function ``__call__`` runs (one scalar output, seed 1)."""
+        """The fused forward-and-backward function ``__call__`` runs (one scalar output, seed 1, the
+        params' gradients only)."""
         return _source(self._code, self._tape, self.n_inputs, ("step",))
 
     def __call__(self, *args) -> float:
         """Forward and backward: the output's value; ∂output/∂p is added to every param's ``.grad``
         (as ``output.backward()`` does)."""
-        value, _, gp = self._step(args)
+        value, gp = self._step(args)
         for p, g in zip(self.params, gp):
             p.grad += g
         return value
@@ -108,9 +109,6 @@ class Compiled:
     def gradients(self, *args, grad: float | Sequence[float] | None = None) -> Gradients:
         """The output(s) and every gradient for these inputs, touching no ``.grad``. ``grad``: the
         seed (one number per output; default 1.0 for a single output)."""
-        if grad is None and self._single:
-            value, gx, gp = self._step(args)
-            return Gradients(value, list(gx), list(gp))
         value = self.forward(*args)
         gx, gp = self._backward(grad)
         return Gradients(value, list(gx), list(gp))
@@ -144,13 +142,13 @@ class Compiled:
         xs = self._inputs(args)
         ps = self._params()
         try:
-            value, c, gx, gp = self._fn("step")(xs, ps)
+            value, c, gp = self._fn("step")(xs, ps)
         except (ArithmeticError, ValueError, TypeError):
             self._failed(xs)
             raise
         if type(c) is not float or c - c != 0.0:
             self._failed(xs)
-        return value, gx, gp
+        return value, gp
 
     def _backward(self, grad):
         saved = getattr(self._local, "saved", None)
@@ -188,13 +186,13 @@ class Compiled:
         diagnose(self._tape, xs, self.params)
 
     def _fn(self, name: str) -> Callable:
+        """The generated function, compiled on first use (only our own code: see codegen)."""
         fn = self._fns.get(name)
         if fn is None:
-            text = self.source if name != "step" else self.step_source
+            text = _source(self._code, self._tape, self.n_inputs, (name,))
             namespace = {"__builtins__": {}, **NAMESPACE, **self._code.bound}
-            exec(builtins.compile(text, "<autodiff.compile>", "exec"), namespace)  # noqa: S102 - our own code
-            self._fns.update({k: namespace[k] for k in ("forward", "backward", "step") if k in namespace})
-            fn = self._fns[name]
+            exec(builtins.compile(text, "<autodiff.compile>", "exec"), namespace)  # noqa: S102
+            fn = self._fns[name] = namespace[name]
         return fn
 
 
@@ -215,14 +213,33 @@ def _source(code: Code, tape: Tape, n_inputs: int, which: tuple[str, ...]) -> st
     if "forward" in which:
         parts.append(_def("forward", ["_x", "_p"], ["# forward: one line per node", *fwd,
                                                    f"return {_tuple(outs)}, _c, {_tuple(code.saved)}"]))
+    if "backward" in which:
         parts.append(_def("backward", ["_saved", "_s"], [
             "# backward: each gradient is the sum over the node's uses of upstream × local derivative",
             *_unpack(code.saved, "_saved"), *_unpack([f"s{i}" for i in range(len(outs))], "_s"), *back,
             f"return {_tuple(gx)}, {_tuple(gp)}"]))  # fmt: skip
     if "step" in which:
-        parts.append(_def("step", ["_x", "_p"], ["# forward", *fwd, "# backward", "s0 = 1.0", *back,
-                                                f"return {outs[0]}, _c, {_tuple(gx)}, {_tuple(gp)}"]))
+        back = [line for line in back if not line.startswith("gx")]  # no input gradients
+        body = [*fwd, "s0 = 1.0", *back]
+        parts.append(_def("step", ["_x", "_p"], [*_hot_first(body), "# forward", *fwd, "# backward", "s0 = 1.0",
+                                                *back, f"return {outs[0]}, _c, {_tuple(gp)}"]))
     return "\n\n".join(parts) + "\n"
+
+
+HOT = 200  # local slots below 256 are read without an EXTENDED_ARG prefix (and pair into one dispatch)
+
+
+def _hot_first(body: list[str]) -> list[str]:
+    """A first line that binds the most-read names, so that CPython numbers their slots first."""
+    counts: dict[str, int] = {}
+    for line in body:
+        for w in _words(line):
+            if w[0] in "xpvgs" and w[1:].isdigit():
+                counts[w] = counts.get(w, 0) + 1
+    if len(counts) <= 256:
+        return []
+    hot = sorted(counts, key=counts.__getitem__, reverse=True)[:HOT]
+    return ["# the most-read names first: CPython numbers local slots in order of appearance", " = ".join(hot) + " = 0.0"]
 
 
 def _def(name: str, params: list[str], body: list[str]) -> str:
