@@ -14,6 +14,7 @@ op); a row replaced or added at run time is called through its own functions.
 from __future__ import annotations
 
 import math
+import re
 from typing import NamedTuple
 
 from ..guards import check_pow
@@ -235,15 +236,9 @@ def _sum_lines(target: str, terms: list[str]) -> list[str]:
     return lines
 
 
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
 def _words(line: str) -> list[str]:
-    out, word = [], ""
-    for ch in line:
-        if ch.isalnum() or ch == "_":
-            word += ch
-        else:
-            if word:
-                out.append(word)
-            word = ""
-    if word:
-        out.append(word)
-    return out
+    """The names a line of generated code mentions."""
+    return _WORD.findall(line)

@@ -84,13 +84,17 @@ class Compiled:
         self.nodes = len(tape.entries)
         code = generate(tape)
         self._code = code
-        self.source = _source(code, tape, n_inputs, ("forward", "backward"))
         self._fns: dict[str, Callable] = {}
         self._local = threading.local()
 
     def __repr__(self) -> str:
         return (f"<autodiff.Compiled: {self.nodes:,} nodes, {self.n_inputs} input(s), {len(self.params)} "
                 f"param(s), {self.n_outputs} output(s)>")  # fmt: skip
+
+    @property
+    def source(self) -> str:
+        """The forward and backward passes as code: one line per node in each."""
+        return _source(self._code, self._tape, self.n_inputs, ("forward", "backward"))
 
     @property
     def step_source(self) -> str:

@@ -9,7 +9,6 @@ the number in ``_db``) are stored as their row with the number first: ``2 - x`` 
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import NamedTuple
 
 from ..engine import Value
@@ -150,18 +149,23 @@ def _dot_entry(v: Value, index: dict[int, int], datas: list[float]) -> Entry:
     """Σ wᵢxᵢ from what a dot node records: each parent with its partner; a product of two Values
     is listed twice (once from each side) and is summed once. The plain-number products folded
     into the total (and a plain bias) are the offset."""
-    pending: Counter = Counter()
+    pending: dict = {}  # (parent, partner) pairs of two Values seen once so far
     pairs, edges = [], []
     total = 0.0
     for p, partner in zip(v._b, v._da):
         ip = index[id(p)]
+        if type(partner) is float:
+            edges.append((ip, partner))
+            pairs.append((ip, partner))
+            total += datas[ip] * partner
+            continue
         other = index[id(partner)] if isinstance(partner, Value) else float(partner)
         edges.append((ip, other))
         if type(other) is int:
-            if pending[(other, ip)]:
+            if pending.get((other, ip)):
                 pending[(other, ip)] -= 1
                 continue
-            pending[(ip, other)] += 1
+            pending[(ip, other)] = pending.get((ip, other), 0) + 1
         pairs.append((ip, other))
         total += datas[ip] * (datas[other] if type(other) is int else other)
     return Entry("dot", tuple(pairs), tuple(edges), v.data - total)
