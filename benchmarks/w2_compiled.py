@@ -61,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"rep {rep + 1}/{args.repeat} {name}: {runs[name][-1]['step'] * 1e3:.2f} ms/step", file=sys.stderr)
     ratio = {n: median(t["step"] / r["step"] for t, r in zip(runs["torch"], runs[n])) for n in ENGINES}
     lines = [
-        f"## W2 compiled vs torch-vec: median of {args.steps} steps after {WARMUP} warm-up steps, median of "
-        f"{args.repeat} repetitions, GC on",
+        (f"## W2 compiled vs torch-vec: median of {args.steps} steps after {WARMUP} warm-up steps, median of "
+         f"{args.repeat} repetitions, GC on"),
         "",
         "| engine | CPU ms/step | × torch-vec (same repetition, CPU) | wall ms/step | setup s | first loss |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -77,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     lines += [
         "",
         f"- First loss spread across engines: {max(firsts) - min(firsts):.1e} (the same weights and data).",
-        "- setup: autodiff-compiled's includes recording the step once and generating its code (Python compiles"
-        " it during the first step, a warm-up step); torch's, its import on the first repetition.",
+        ("- setup: autodiff-compiled's includes recording the step once and generating its code (Python compiles"
+         " it during the first step, a warm-up step); torch's, its import on the first repetition."),
         f"- W2 compiled ≥ {TARGET:.2f}× torch-vec (within 3×): {got:.2f}× — {'met' if got >= TARGET else 'NOT MET'}",
     ]
     text = "\n".join(lines) + "\n"

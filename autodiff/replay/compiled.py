@@ -102,6 +102,12 @@ class Compiled:
         params' gradients only)."""
         return _source(self._code, self._tape, self.n_inputs, ("step",))
 
+    def compile_step(self) -> Compiled:
+        """Compile the code ``__call__`` runs now rather than on its first call (it takes a while for
+        a big graph: CPython compiles every line); returns self."""
+        self._fn("step")
+        return self
+
     def __call__(self, *args) -> float:
         """Forward and backward: the output's value; ∂output/∂p is added to every param's ``.grad``
         (as ``output.backward()`` does)."""
