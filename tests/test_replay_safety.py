@@ -203,3 +203,9 @@ def test_backward_needs_a_forward_and_the_right_seeds():
     with pytest.raises(ValueError, match="2 outputs"):
         step([2.0])
     assert step.backward([1.0, -1.0]) == [-1.0]
+
+
+def test_recording_under_no_grad_is_refused():
+    """Under no_grad fn's results are leaves: a replay of them would silently be a constant."""
+    with autodiff.no_grad(), pytest.raises(RuntimeError, match="grad on"):
+        autodiff.compile(lambda x: x * 2.0, 1.0)

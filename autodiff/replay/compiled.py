@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from ..engine import Value
 from ..guards import check_data
+from ..modes import is_grad_enabled
 from .codegen import NAMESPACE, Code, _words, generate
 from .diagnose import diagnose
 from .tape import RecordError, Tape, record
@@ -62,6 +63,8 @@ def compile(target: Callable | Value | Sequence[Value], *example_args, inputs: S
     elif callable(target):
         if inputs is not None:
             raise TypeError("compile(fn, *example_args): the inputs are the leaves made from example_args")
+        if not is_grad_enabled():
+            raise RuntimeError("compile(fn, ...) records fn's graph: call it with grad on (not inside no_grad)")
         shapes = tuple(_shape(a, f"example argument {i + 1}") for i, a in enumerate(example_args))
         leaves = []
         args = [_leaves(a, leaves) for a in example_args]
