@@ -16,7 +16,7 @@ import gc
 import sys
 from pathlib import Path
 from statistics import median
-from time import perf_counter
+from time import perf_counter, process_time
 
 from gcmeter import GCMeter
 from w4_gpt import BLOCK_SIZE, N_LAYER, IdiomaticGPT, init_weights
@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     setup = perf_counter() - t0
     names_ = list(trainers)
     seconds = {n: [] for n in names_}
+    cpu = {n: [] for n in names_}
     gc_share = {n: [0.0, 0.0] for n in names_}
     losses = {n: [] for n in names_}
     for rep in range(args.repeat):
@@ -135,32 +136,37 @@ def main(argv: list[str] | None = None) -> int:
         for name in names_[k:] + names_[:k]:
             gc.collect()
             with recursion_limit(10**5), GCMeter() as meter:
-                t = perf_counter()
+                t, c = perf_counter(), process_time()
                 for _ in range(args.steps):
                     losses[name].append(trainers[name](len(losses[name])))
                 elapsed = perf_counter() - t
+                cpu[name].append((process_time() - c) / args.steps)
             seconds[name].append(elapsed / args.steps)
             gc_share[name][0] += meter.seconds
             gc_share[name][1] += elapsed
             print(f"rep {rep + 1} {name}: {elapsed / args.steps * 1e3:.1f} ms/step", file=sys.stderr)
-    peer = seconds["microgpt-design"]
+    peer, peer_cpu = seconds["microgpt-design"], cpu["microgpt-design"]
     lines = [
         f"## W4 compiled: {args.steps} steps × {args.repeat} repetitions per form, interleaved, collector on",
         "",
-        "| form | ms/step | × vs peer (same repetition) | collector share | first loss |",
-        "| --- | --- | --- | --- | --- |",
+        "| form | ms/step (wall) | × vs peer (wall) | CPU ms/step | × vs peer (CPU) | collector share | first loss |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for n in names_:
         ratio = median(a / b for a, b in zip(peer, seconds[n]))
-        lines.append(f"| {n} | {median(seconds[n]) * 1e3:.1f} | {ratio:.1f}× | "
-                     f"{gc_share[n][0] / gc_share[n][1]:.0%} | {losses[n][0]:.15f} |")  # fmt: skip
+        ratio_cpu = median(a / b for a, b in zip(peer_cpu, cpu[n]))
+        lines.append(f"| {n} | {median(seconds[n]) * 1e3:.1f} | {ratio:.1f}× | {median(cpu[n]) * 1e3:.1f} | "
+                     f"{ratio_cpu:.1f}× | {gc_share[n][0] / gc_share[n][1]:.0%} | {losses[n][0]:.15f} |")  # fmt: skip
     drift = max(abs(a - b) for n in names_ for a, b in zip(losses["microgpt-design"], losses[n]))
     got = median(a / b for a, b in zip(peer, seconds["autodiff compiled"]))
+    got_cpu = median(a / b for a, b in zip(peer_cpu, cpu["autodiff compiled"]))
+    verdict = "met" if min(got, got_cpu) >= 40 else "met in CPU time only" if got_cpu >= 40 else "NOT MET"
     lines += [
         "",
         f"- Largest loss difference from the peer over all {total} steps: {drift:.1e}.",
         f"- Setup (models, and recording + compiling one step per sequence length): {setup:.0f} s, not in ms/step.",
-        f"- W4 compiled ≥ 40× the peer: {got:.1f}× — {'met' if got >= 40 else 'NOT MET'}",
+        (f"- W4 compiled ≥ 40× the peer: {got:.1f}× wall, {got_cpu:.1f}× CPU (process time, all threads; the fair "
+        f"figure on a shared machine) — {verdict}"),
     ]
     text = "\n".join(lines) + "\n"
     print(text, end="")
