@@ -7,8 +7,9 @@ The house: the engine stands here at the top (``engine``, ``rules``, ``graph``, 
 ``text`` (names, numbers, tables) → ``viz`` (pictures, traces, frames) → ``verify`` (gradcheck,
 formulas, the expression language) → ``cli`` (the command). This module is the public API.
 
-``autodiff.sum``, ``autodiff.max`` and ``autodiff.min`` stay out of ``__all__``, so that
-``from autodiff import *`` does not shadow Python's built-ins."""
+``autodiff.sum``, ``autodiff.max``, ``autodiff.min`` and ``autodiff.compile`` (the compiled replay,
+``replay``) stay out of ``__all__``, so that ``from autodiff import *`` does not shadow Python's
+built-ins of the same names."""
 
 from . import functional
 from .custom import operation
@@ -21,6 +22,8 @@ from .functions import min as min
 from .functions import sum as sum
 from .graph import topological_order, zero_grad
 from .modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .replay import Compiled
+from .replay import compile as compile  # public as autodiff.compile, kept out of __all__ (see above)
 from .rules import RULES
 from .scopes import current_scope, scope
 from .verify.backward_check import check_backward
@@ -41,6 +44,7 @@ from .viz.trace import trace_backward, trace_forward
 __all__ = [
     "RULES",
     "AnomalyError",
+    "Compiled",
     "GraphTooLargeError",
     "GraphvizMissingError",
     "PathLimitError",

@@ -21,6 +21,7 @@ from time import perf_counter
 import microgpt_peer
 from workloads import recursion_limit
 
+import autodiff
 import nn
 
 SIZES = (2, 16, 16, 1)
@@ -73,6 +74,25 @@ def ours(X, y, weights) -> Trainer:
         return loss.data
 
     return Trainer("autodiff", step)
+
+
+def compiled(X, y, weights) -> Trainer:
+    """``ours`` with the step compiled once (``autodiff.compile``): the loss of the batch as a function of
+    its inputs, replayed each step (forward, backward into the params' grads), then the same SGD."""
+    F = nn.functional
+    model = nn.MLP.from_weights(weights, activations=["relu", "relu", "linear"])
+    params = model.parameters()
+    opt = nn.SGD(params, lr=1.0)
+    replay = autodiff.compile(lambda Xv: F.hinge([model(x) for x in Xv], y) + F.l2_penalty(params, ALPHA), X)
+
+    def step(k: int) -> float:
+        opt.zero_grad()
+        loss = replay(X)
+        opt.lr = lr_at(k)
+        opt.step()
+        return loss
+
+    return Trainer("autodiff-compiled", step)
 
 
 def peer(X, y, weights) -> Trainer:
@@ -152,7 +172,7 @@ def torch_trainer(X, y, weights) -> Trainer:
     return Trainer("torch", step)
 
 
-MAKERS = {"autodiff": ours, "microgpt-design": peer, "micrograd": micrograd, "torch": torch_trainer}
+MAKERS = {"autodiff": ours, "autodiff-compiled": compiled, "microgpt-design": peer, "micrograd": micrograd, "torch": torch_trainer}
 
 
 def w2(name: str, steps: int, seed: int = 0) -> dict[str, float]:
