@@ -10,6 +10,7 @@ formulas, the expression language) → ``cli`` (the command). This module is the
 ``autodiff.sum``, ``autodiff.max`` and ``autodiff.min`` stay out of ``__all__``, so that
 ``from autodiff import *`` does not shadow Python's built-ins."""
 
+from .collector import gc_paused
 from .engine import Value
 from .functions import dot
 from .functions import max as max  # public as autodiff.max, kept out of __all__ (see above)
@@ -41,6 +42,7 @@ __all__ = [
     "dot",
     "draw",
     "enable_grad",
+    "gc_paused",
     "gradcheck",
     "is_grad_enabled",
     "no_grad",

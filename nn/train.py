@@ -82,6 +82,8 @@ def fit(
     - ``l2`` ≥ 0: adds l2·Σp² over the optimizer's parameters (micrograd's demo uses 1e-4).
     - ``callback(step, loss)`` is called after each optimizer step (step counts from 0), before the
       scheduler moves on, so ``optimizer.lr`` is the rate that step used; returning True stops training.
+    - The cyclic garbage collector is paused while training (``autodiff.gc_paused``: graphs hold no
+      cycles) and is as it was when fit returns or raises.
     """
     loss_fn = _loss_fn(loss)
     l2 = _non_negative(l2, "l2")
@@ -108,7 +110,7 @@ def fit(
         total = steps
     params = optimizer.params
     history: list[float] = []
-    with tqdm(total=total, desc=desc, disable=not progress, unit="step", leave=True) as bar:
+    with tqdm(total=total, desc=desc, disable=not progress, unit="step", leave=True) as bar, autodiff.gc_paused():
         while len(history) < total:
             epoch_sum = 0.0
             for k, (Xb, yb) in enumerate(batches, start=1):
