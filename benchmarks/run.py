@@ -24,7 +24,7 @@ import w4_bench
 from engines import PEER, Engine, available_engines
 from report import FULL, QUICK, Ladder, Results, report
 from tqdm import tqdm
-from w2_mlp import w2
+from w2_mlp import AS_WRITTEN, w2
 from workloads import backward_depth, empty_collect, rss_bytes_per_op, traced_bytes_per_op, w1
 
 LADDER_BUDGET_S = 60.0  # a rung whose time projected from the previous one exceeds this is skipped
@@ -51,6 +51,9 @@ def plan(engines: list[Engine], res: Results) -> list[tuple[str, object]]:
             steps.append(
                 (f"W2 {rep}/{sizes.repeat} {e.name}", lambda e=e: res.w2[e.name].append(w2(e.name, sizes.w2_steps)))
             )
+        if AS_WRITTEN in res.w2:  # micrograd's own nn.py on our Value
+            steps.append((f"W2 {rep}/{sizes.repeat} {AS_WRITTEN}",
+                          lambda: res.w2[AS_WRITTEN].append(w2(AS_WRITTEN, sizes.w2_steps))))  # fmt: skip
     for e in engines:
         res.ladder[e.name] = Ladder()
         for depth in sizes.ladder:
@@ -113,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     if PEER not in [e.name for e in engines]:
         parser.error(f"{PEER} is the reference of every ratio and cannot be left out")
     res = Results(sizes=sizes, w1={e.name: [] for e in engines}, w2={e.name: [] for e in engines})
+    if "micrograd" in res.w2:
+        res.w2[AS_WRITTEN] = []
     w4_steps, w4_repeat = (2, 2) if args.quick else (5, 3)
     mb_number, mb_repeat = (5_000, 3) if args.quick else (30_000, 7)
     extra: dict = {}
