@@ -1,6 +1,5 @@
-"""The engine: a scalar ``Value`` that records, when it is created, its parents and its local
-derivative towards each of them; ``backward()`` then applies the chain rule,
-upstream × local, accumulated over every path.
+"""The engine: a scalar ``Value`` that records, when it is created, its parents and its local derivative
+towards each of them; ``backward()`` then applies the chain rule, upstream × local, over every path.
 
 Layout (``__slots__``, one object per node, no closures, no reference cycles):
 
@@ -11,11 +10,11 @@ Layout (``__slots__``, one object per node, no closures, no reference cycles):
                             dot ``_da`` = each parent's partner (∂(w·x)/∂w = x, Value or number)
     _scope                  set only on nodes made inside ``autodiff.scope(...)``
 
-Each method computes the forward value and asks its ``rules.py`` row for the local derivative; the
-hot ones (+, −, ×, relu, ** with a number, exp, log, tanh) write their row out inline for the usual
-operands (``tests/test_rules.py`` checks they agree) and leave the rest to the checked path.
-Operands and results must be finite (``guards.py``); grad mode and scopes are per thread
-(``modes.py``, ``scopes.py``) behind two fast-path switches that cost nothing single-threaded.
+Each method computes the forward value and asks its ``rules.py`` row for the local derivative; the hot
+ones (+ − × ÷, relu, ** with a number, exp, log, tanh) write their row out inline for the usual operands
+(``tests/test_rules.py`` checks they agree), the rest take the checked path. Operands and results must
+be finite (``guards.py``); grad mode and scopes are per thread (``modes.py``, ``scopes.py``) behind two
+fast-path switches that cost nothing single-threaded.
 """
 
 from __future__ import annotations
@@ -29,11 +28,9 @@ from .guards import check_data as _check_data
 from .guards import check_pow as _check_pow
 from .guards import leaf_error, refuse, refuse_node, refuse_pair, type_error
 from .guards import number as _number
-from .node import Node
+from .node import Node, Number
 from .node import data_of as _data
 from .rules import RULES
-
-Number = int | float
 
 
 class _Modes(threading.local):
@@ -43,10 +40,21 @@ class _Modes(threading.local):
 
 
 _mode = _Modes()
-# Fast-path switches for every thread at once (modes.py keeps them right): while no thread has grad
-# off, ``_grad_enabled`` is True and a new node is kept without asking its thread; while no thread
-# has a scope or anomaly detection on, ``_tracking`` is False and nodes are allocated bare.
+# Fast-path switches for every thread at once (modes.py keeps them right): while no thread has grad off,
+# ``_grad_enabled`` is True and a new node is kept without asking its thread; while no thread has a scope
+# or anomaly detection on, ``_tracking`` is False and nodes are allocated bare.
 _grad_enabled, _tracking = True, False
+
+
+def _math(op: str, fn, doc: str):
+    """A method ``x.op()``: fn on the data, the local derivative from the op's row (``_unary``)."""
+    rule = RULES[op]
+
+    def method(self: Value) -> Value:
+        return _unary(rule, op, self, fn(self.data))
+
+    method.__name__, method.__qualname__, method.__doc__ = op, f"Value.{op}", doc
+    return method
 
 
 class Value(Node):
@@ -180,6 +188,18 @@ class Value(Node):
     # ---- other binary operations: forward here, local derivatives from the table -------------
     def __truediv__(self, other: Value | Number) -> Value:
         """a / b;  ∂/∂a = 1/b, ∂/∂b = −a/b².  Raises ZeroDivisionError when b = 0."""
+        t = type(other)
+        y = other if t is float else (other.data if t is Value else 0.0)
+        if y and self.data - self.data + y - y == 0.0:  # a finite, b finite and not 0: the "div" row
+            v = _new(Value)  # written out (an overflow, and every other operand, take the checked path)
+            v.data = d = self.data / y
+            v.grad = 0.0
+            v.op = "div"
+            v._a = self
+            v._da = 1.0 / y
+            v.label, v._b, v._db = (None, None, y) if t is float else (None, other, -d / y)
+            if d - d == 0.0:
+                return v if _grad_enabled else _forget(v)
         if _data(other) == 0:
             raise ZeroDivisionError(f"division by zero in a / b: a = {self.data!r}, b = 0")
         return _binary(_DIV, "div", self, other)
@@ -223,8 +243,7 @@ class Value(Node):
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x if x > 0 else slope·x;  d/dx = 1 if x > 0 else slope (slope at 0, as PyTorch)."""
-        out = _binary(_LEAKY, "leaky_relu", self, slope)
-        if out is NotImplemented:
+        if (out := _binary(_LEAKY, "leaky_relu", self, slope)) is NotImplemented:
             raise type_error("leaky_relu's slope", slope)
         return out
 
@@ -284,27 +303,11 @@ class Value(Node):
             return v if _grad_enabled else _forget(v)
         return _unary(_TANH, "tanh", self, d)
 
-    def sigmoid(self) -> Value:
-        """σ(x) = 1/(1 + e⁻ˣ), computed stably;  d/dx = σ(x)(1 − σ(x))."""
-        return _unary(_SIGMOID, "sigmoid", self, _SIGMOID.forward(self.data))
-
-    def softplus(self) -> Value:
-        """ln(1 + eˣ), computed stably;  d/dx = σ(x)."""
-        return _unary(_SOFTPLUS, "softplus", self, _SOFTPLUS.forward(self.data))
-
-    def abs(self) -> Value:
-        """|x|;  d/dx = sign x (0 at x = 0, as PyTorch)."""
-        return _unary(_ABS, "abs", self, abs(self.data))
-
-    __abs__ = abs
-
-    def sin(self) -> Value:
-        """sin x;  d/dx = cos x."""
-        return _unary(_SIN, "sin", self, math.sin(self.data))
-
-    def cos(self) -> Value:
-        """cos x;  d/dx = −sin x."""
-        return _unary(_COS, "cos", self, math.cos(self.data))
+    sigmoid = _math("sigmoid", RULES["sigmoid"].forward, "σ(x) = 1/(1 + e⁻ˣ), computed stably;  d/dx = σ(x)(1 − σ(x)).")
+    softplus = _math("softplus", RULES["softplus"].forward, "ln(1 + eˣ), computed stably;  d/dx = σ(x).")
+    abs = __abs__ = _math("abs", abs, "|x|;  d/dx = sign x (0 at x = 0, as PyTorch).")
+    sin = _math("sin", math.sin, "sin x;  d/dx = cos x.")
+    cos = _math("cos", math.cos, "cos x;  d/dx = −sin x.")
 
     # ---- gradients ----------------------------------------------------------------------------
     def backward(self, grad: Number = 1.0, *, order: list[Value] | None = None) -> None:
@@ -320,9 +323,8 @@ class Value(Node):
 
 _exp, _log, _tanh = math.exp, math.log, math.tanh
 _plain_new = _new = Value.__new__  # modes.py swaps in its tracking allocator while some thread tracks
-_SUB, _DIV, _POW, _LEAKY, _NEG, _EXP, _LOG, _SQRT, _TANH, _SIGMOID, _SOFTPLUS, _ABS, _SIN, _COS = map(
-    RULES.get, ("sub", "div", "pow", "leaky_relu", "neg", "exp", "log", "sqrt", "tanh", "sigmoid", "softplus",
-                "abs", "sin", "cos"))  # fmt: skip
+_SUB, _DIV, _POW, _LEAKY, _NEG, _EXP, _LOG, _SQRT, _TANH = map(
+    RULES.get, ("sub", "div", "pow", "leaky_relu", "neg", "exp", "log", "sqrt", "tanh"))
 
 
 def _node(data: float, op: str, a, da, b, db) -> Value:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from . import graph
 
+Number = int | float  # a plain-number operand
+
 
 class Node:
     """The base of ``Value``: properties and comparisons over the slots ``Value`` declares."""

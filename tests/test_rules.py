@@ -158,3 +158,33 @@ def test_written_out_sub_agrees_with_its_row_and_names_its_overflow():
     assert (a - 7).constant == 7.0 and type((a - 7).constant) is float
     with pytest.raises(OverflowError, match=r"sub overflow: 1\.7e\+308 − -1\.7e\+308"):
         Value(1.7e308) - Value(-1.7e308)
+
+
+def test_written_out_div_agrees_with_its_row_and_keeps_its_checks():
+    rule = RULES["div"]
+    for a0, b0 in [(0.25, -3.5), (1.0, 3.0), (-7.5, 1e-300), (5e-324, 2.0), (1e300, 1e-5)]:
+        a, b = Value(a0), Value(b0)
+        for node, other in [(a / b, b), (a / b0, None)]:
+            assert node.op == "div" and node.data == rule.forward(a0, b0)
+            local_b = (rule.local_b(a0, b0, node.data),) if other is not None else ()
+            assert node.local_grads == (rule.local_a(a0, b0, node.data), *local_b)
+            assert node.parents == ((a, b) if other is not None else (a,))
+    assert (Value(1.0) / 4).constant == 4.0 and type((Value(1.0) / 4).constant) is float
+    with pytest.raises(OverflowError, match="div overflow"):
+        Value(1e308) / Value(1e-10)
+    for zero in (0.0, Value(0.0), 0):
+        with pytest.raises(ZeroDivisionError, match="division by zero"):
+            Value(1.0) / zero
+    with pytest.raises(ValueError, match="finite"):
+        Value(1.0) / float("nan")
+    x = Value(1.0)
+    x.data = float("inf")
+    with pytest.raises(ValueError, match="operand 1 is inf"):
+        x / 2.0
+
+
+def test_one_input_methods_made_from_their_rows_look_like_methods():
+    for name in ("sigmoid", "softplus", "abs", "sin", "cos"):
+        method = getattr(Value, name)
+        assert method.__name__ == name and method.__qualname__ == f"Value.{name}" and "d/dx" in method.__doc__
+    assert Value.__abs__ is Value.abs
