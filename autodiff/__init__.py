@@ -12,6 +12,7 @@ formulas, the expression language) → ``cli`` (the command). This module is the
 built-ins of the same names."""
 
 from . import functional
+from .collector import gc_paused
 from .custom import operation
 from .differentiate import grad
 from .engine import Value
@@ -60,6 +61,7 @@ __all__ = [
     "enable_grad",
     "forward_gradient",
     "functional",
+    "gc_paused",
     "grad",
     "gradcheck",
     "gradgradcheck",

@@ -1,6 +1,5 @@
-"""The engine: a scalar ``Value`` that records, when it is created, its parents and its local
-derivative towards each of them; ``backward()`` then applies the chain rule,
-upstream × local, accumulated over every path.
+"""The engine: a scalar ``Value`` that records, when it is created, its parents and its local derivative
+towards each of them; ``backward()`` then applies the chain rule, upstream × local, over every path.
 
 Layout (``__slots__``, one object per node, no closures, no reference cycles):
 
@@ -11,10 +10,11 @@ Layout (``__slots__``, one object per node, no closures, no reference cycles):
                             dot ``_da`` = each parent's partner (∂(w·x)/∂w = x, Value or number)
     _scope                  set only on nodes made inside ``autodiff.scope(...)``
 
-Each method computes the forward value and asks its ``rules.py`` row for the local derivative; the
-hottest gates (+, ×, relu) are written out inline (``tests/test_rules.py`` checks they agree).
-Operands and results must be finite (``guards.py``); grad mode and scopes are per thread
-(``modes.py``, ``scopes.py``) behind two fast-path switches that cost nothing single-threaded.
+Each method computes the forward value and asks its ``rules.py`` row for the local derivative; the hot
+ones (+ − × ÷, relu, ** with a number, exp, log, tanh) write their row out inline for the usual operands
+(``tests/test_rules.py`` checks they agree), the rest take the checked path. Operands and results must
+be finite (``guards.py``); grad mode and scopes are per thread (``modes.py``, ``scopes.py``) behind two
+fast-path switches that cost nothing single-threaded.
 """
 
 from __future__ import annotations
@@ -24,14 +24,13 @@ import threading
 from numbers import Real
 
 from . import graph
-from .graph import topological_order, zero_grad
 from .guards import check_data as _check_data
 from .guards import check_pow as _check_pow
-from .guards import leaf_error, refuse, refuse_node, type_error
+from .guards import leaf_error, refuse, refuse_node, refuse_pair, type_error
 from .guards import number as _number
+from .node import Node, Number
+from .node import data_of as _data
 from .rules import RULES
-
-Number = int | float
 
 
 class _Modes(threading.local):
@@ -41,15 +40,26 @@ class _Modes(threading.local):
 
 
 _mode = _Modes()
-# Fast-path switches for every thread at once (modes.py keeps them right): while no thread has grad
-# off, ``_grad_enabled`` is True and a new node is kept without asking its thread; while no thread
-# has a scope or anomaly detection on, ``_tracking`` is False and nodes are allocated bare.
-_grad_enabled = True
-_tracking = False
+# Fast-path switches for every thread at once (modes.py keeps them right): while no thread has grad off,
+# ``_grad_enabled`` is True and a new node is kept without asking its thread; while no thread has a scope
+# or anomaly detection on, ``_tracking`` is False and nodes are allocated bare.
+_grad_enabled, _tracking = True, False
 
 
-class Value:
-    """A scalar in a computation graph: ``Value(3.0, label="x")``."""
+def _math(op: str, fn, doc: str):
+    """A method ``x.op()``: fn on the data, the local derivative from the op's row (``_unary``)."""
+    rule = RULES[op]
+
+    def method(self: Value) -> Value:
+        return _unary(rule, op, self, fn(self.data))
+
+    method.__name__, method.__qualname__, method.__doc__ = op, f"Value.{op}", doc
+    return method
+
+
+class Value(Node):
+    """A scalar in a computation graph: ``Value(3.0, label="x")``; ``node.py`` reads back what it
+    recorded (``parents``, ``local_grads``, ``constant``, ``scope``), copies it and detaches it."""
 
     __slots__ = ("data", "grad", "label", "op", "_a", "_da", "_b", "_db", "_scope")
 
@@ -63,61 +73,6 @@ class Value:
         self._a = self._da = self._b = self._db = None
         if _tracking and _mode.scope:
             self._scope = _mode.scope
-
-    # copy, deepcopy and pickle, of any depth and keeping shared nodes shared (graph.py)
-    __copy__, __deepcopy__ = graph.copy_node, graph.deepcopy_node
-    __reduce_ex__, __setstate__ = graph.reduce_node, graph.set_node_state
-
-    # ---- what the node recorded -------------------------------------------------------------
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        """The Values this one was computed from (empty for a leaf)."""
-        if self._a is not None:
-            return (self._a,) if self._b is None else (self._a, self._b)
-        return self._b if self._b is not None else ()
-
-    @property
-    def local_grads(self) -> tuple[float, ...]:
-        """∂self/∂parent for each parent, recorded when this node was created."""
-        if self._a is not None:
-            return (self._da,) if self._b is None else (self._da, self._db)
-        return self._db if self._b is not None else ()
-
-    @property
-    def constant(self) -> float | None:
-        """The plain-number operand of an operation such as ``x * 3`` or ``2 - x``, else None."""
-        return self._db if self._a is not None and self._b is None else None
-
-    @property
-    def is_leaf(self) -> bool:
-        return self._a is None and self._b is None
-
-    @property
-    def scope(self) -> tuple[str, ...]:
-        """The ``autodiff.scope(...)`` names this node was created inside, outermost first."""
-        try:
-            return self._scope
-        except AttributeError:
-            return ()
-
-    def __repr__(self) -> str:
-        name = f", label={self.label!r}" if self.label is not None else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{name})"
-
-    def __float__(self) -> float:
-        return self.data
-    # Ordering compares data; equality and hashing stay by identity, so Values can key dicts.
-    def __lt__(self, other):
-        return self.data < _data(other)
-
-    def __le__(self, other):
-        return self.data <= _data(other)
-
-    def __gt__(self, other):
-        return self.data > _data(other)
-
-    def __ge__(self, other):
-        return self.data >= _data(other)
 
     # ---- the hottest gates, written out for speed: their local derivatives are constants or ----
     # inputs (rules.py rows "add", "mul", "relu"; tests/test_rules.py checks that they agree)
@@ -143,7 +98,7 @@ class Value:
             v._b = None
             v._db = other
         if d - d:  # nan (truthy) unless d is finite: an overflow, or a nan/inf operand
-            raise _refused("add", self, other)
+            raise refuse_pair("add", self, other)
         return v if _grad_enabled else _forget(v)
 
     __radd__ = __add__
@@ -173,14 +128,35 @@ class Value:
             v._b = None
             v._db = other
         if d - d:
-            raise _refused("mul", self, other)
+            raise refuse_pair("mul", self, other)
         return v if _grad_enabled else _forget(v)
 
     __rmul__ = __mul__
 
     def __sub__(self, other: Value | Number) -> Value:
         """a − b;  ∂/∂a = 1, ∂/∂b = −1."""
-        return _binary(_SUB, "sub", self, other)
+        v = _new(Value)
+        v.grad = 0.0
+        v.label = None
+        v.op = "sub"
+        v._a = self
+        v._da = 1.0
+        t = type(other)
+        if t is Value or (t is not float and isinstance(other, Value)):
+            v.data = d = self.data - other.data
+            v._b = other
+            v._db = -1.0
+        else:
+            if t is not float:
+                other = _number(other, "sub")
+                if other is NotImplemented:
+                    return other
+            v.data = d = self.data - other
+            v._b = None
+            v._db = other
+        if d - d:
+            raise refuse_pair("sub", self, other)
+        return v if _grad_enabled else _forget(v)
 
     def __rsub__(self, other: Number) -> Value:
         """c − x for a plain number c;  d/dx = −1."""
@@ -206,13 +182,24 @@ class Value:
             v._da = 0.0
         else:
             raise refuse("relu", "relu", (x,))
-        v._b = None
-        v._db = None
+        v._b = v._db = None
         return v if _grad_enabled else _forget(v)
 
     # ---- other binary operations: forward here, local derivatives from the table -------------
     def __truediv__(self, other: Value | Number) -> Value:
         """a / b;  ∂/∂a = 1/b, ∂/∂b = −a/b².  Raises ZeroDivisionError when b = 0."""
+        t = type(other)
+        y = other if t is float else (other.data if t is Value else 0.0)
+        if y and self.data - self.data + y - y == 0.0:  # a finite, b finite and not 0: the "div" row
+            v = _new(Value)  # written out (an overflow, and every other operand, take the checked path)
+            v.data = d = self.data / y
+            v.grad = 0.0
+            v.op = "div"
+            v._a = self
+            v._da = 1.0 / y
+            v.label, v._b, v._db = (None, None, y) if t is float else (None, other, -d / y)
+            if d - d == 0.0:
+                return v if _grad_enabled else _forget(v)
         if _data(other) == 0:
             raise ZeroDivisionError(f"division by zero in a / b: a = {self.data!r}, b = 0")
         return _binary(_DIV, "div", self, other)
@@ -225,6 +212,26 @@ class Value:
     def __pow__(self, other: Value | Number) -> Value:
         """a ** b;  ∂/∂a = b·a^(b−1), ∂/∂b = a^b·ln a.  b may be a number or a Value
         (then a must be > 0, or 0, for ln a to exist)."""
+        x = self.data
+        t = type(other)
+        if (t is float or t is int) and x > 0.0:  # a number exponent, a > 0: the "pow" row written out
+            try:  # (b = 0 gives ∂/∂a = 0.0 · a⁻¹ = 0); an overflow takes the checked path, which reports it
+                b = other if t is float else float(other)
+                d = x**b
+                da = b * x ** (b - 1.0)
+            except OverflowError:
+                pass
+            else:
+                if x - x + b - b == 0.0:  # a and b finite (nan if either is not)
+                    v = _new(Value)
+                    v.data = d
+                    v.grad = 0.0
+                    v.op = "pow"
+                    v._a = self
+                    v._da = da
+                    v.label = v._b = None
+                    v._db = b
+                    return v if _grad_enabled else _forget(v)
         is_value = isinstance(other, Value)
         _check_pow(self.data, other.data if is_value else other, is_value)
         return _binary(_POW, "pow", self, other)
@@ -236,25 +243,44 @@ class Value:
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """x if x > 0 else slope·x;  d/dx = 1 if x > 0 else slope (slope at 0, as PyTorch)."""
-        out = _binary(_LEAKY, "leaky_relu", self, slope)
-        if out is NotImplemented:
+        if (out := _binary(_LEAKY, "leaky_relu", self, slope)) is NotImplemented:
             raise type_error("leaky_relu's slope", slope)
         return out
 
     # ---- unary operations ---------------------------------------------------------------------
     def exp(self) -> Value:
         """eˣ;  d/dx = eˣ.  Raises OverflowError past x ≈ 709.78."""
+        x = self.data
         try:
-            out = math.exp(self.data)
+            d = _exp(x)
         except OverflowError:
-            raise refuse("exp", "exp", (self.data,)) from None
-        return _unary(_EXP, "exp", self, out)
+            raise refuse("exp", "exp", (x,)) from None
+        if x - x == 0.0:  # a finite input (nan or inf data set by hand: _unary refuses it)
+            v = _new(Value)
+            v.data = d
+            v.grad = 0.0
+            v.op = "exp"
+            v._a = self
+            v._da = d
+            v.label = v._b = v._db = None
+            return v if _grad_enabled else _forget(v)
+        return _unary(_EXP, "exp", self, d)
 
     def log(self) -> Value:
         """ln x;  d/dx = 1/x.  Defined for x > 0 only."""
-        if self.data <= 0:
-            raise ValueError(f"log needs x > 0, got x = {self.data!r}")
-        return _unary(_LOG, "log", self, math.log(self.data))
+        x = self.data
+        if x <= 0:
+            raise ValueError(f"log needs x > 0, got x = {x!r}")
+        if x - x == 0.0:
+            v = _new(Value)
+            v.data = _log(x)
+            v.grad = 0.0
+            v.op = "log"
+            v._a = self
+            v._da = 1.0 / x
+            v.label = v._b = v._db = None
+            return v if _grad_enabled else _forget(v)
+        return _unary(_LOG, "log", self, math.log(x))
 
     def sqrt(self) -> Value:
         """√x;  d/dx = 1/(2√x), +inf at x = 0 (as PyTorch).  Defined for x ≥ 0 only."""
@@ -264,62 +290,45 @@ class Value:
 
     def tanh(self) -> Value:
         """tanh x;  d/dx = 1 − tanh²x."""
-        return _unary(_TANH, "tanh", self, math.tanh(self.data))
+        x = self.data
+        d = _tanh(x)
+        if x - x == 0.0:
+            v = _new(Value)
+            v.data = d
+            v.grad = 0.0
+            v.op = "tanh"
+            v._a = self
+            v._da = 1.0 - d * d
+            v.label = v._b = v._db = None
+            return v if _grad_enabled else _forget(v)
+        return _unary(_TANH, "tanh", self, d)
 
-    def sigmoid(self) -> Value:
-        """σ(x) = 1/(1 + e⁻ˣ), computed stably;  d/dx = σ(x)(1 − σ(x))."""
-        return _unary(_SIGMOID, "sigmoid", self, _SIGMOID.forward(self.data))
-
-    def softplus(self) -> Value:
-        """ln(1 + eˣ), computed stably;  d/dx = σ(x)."""
-        return _unary(_SOFTPLUS, "softplus", self, _SOFTPLUS.forward(self.data))
-
-    def abs(self) -> Value:
-        """|x|;  d/dx = sign x (0 at x = 0, as PyTorch)."""
-        return _unary(_ABS, "abs", self, abs(self.data))
-
-    __abs__ = abs
-
-    def sin(self) -> Value:
-        """sin x;  d/dx = cos x."""
-        return _unary(_SIN, "sin", self, math.sin(self.data))
-
-    def cos(self) -> Value:
-        """cos x;  d/dx = −sin x."""
-        return _unary(_COS, "cos", self, math.cos(self.data))
+    sigmoid = _math("sigmoid", RULES["sigmoid"].forward, "σ(x) = 1/(1 + e⁻ˣ), computed stably;  d/dx = σ(x)(1 − σ(x)).")
+    softplus = _math("softplus", RULES["softplus"].forward, "ln(1 + eˣ), computed stably;  d/dx = σ(x).")
+    abs = __abs__ = _math("abs", abs, "|x|;  d/dx = sign x (0 at x = 0, as PyTorch).")
+    sin = _math("sin", math.sin, "sin x;  d/dx = cos x.")
+    cos = _math("cos", math.cos, "cos x;  d/dx = −sin x.")
 
     # ---- gradients ----------------------------------------------------------------------------
     def backward(self, grad: Number = 1.0, *, order: list[Value] | None = None, create_graph: bool = False) -> None:
-        """Add ∂self/∂v · grad to ``v.grad`` for every node v of this graph (PyTorch accumulates
-        the same way; call ``zero_grad`` between steps).
-
-        The order is built iteratively (no recursion limit); pass ``order=topological_order(root)``
-        to reuse one. ``create_graph=True``: every gradient a Value, from the same rules (``higher.py``).
-        """
+        """Add ∂self/∂v · grad to ``v.grad`` for every node v (accumulated, as PyTorch: ``zero_grad`` between
+        steps), in an order built iteratively (no recursion limit; ``order=topological_order(root)`` reuses
+        one). ``create_graph=True``: every gradient a Value, from the same rules (``higher.py``)."""
         g = _check_data(grad, "backward(grad=...)")
         if create_graph:
             from .higher import backpropagate_graph  # (it imports nothing that imports the engine)
             return backpropagate_graph(self, g, order, _mode)
         graph.backpropagate(self, g, order, _mode.anomaly if _tracking else None)
 
-    def zero_grad(self) -> None:
-        """Set ``grad = 0.0`` on every node of the graph that ends in this one."""
-        zero_grad(topological_order(self))
 
-    def detach(self) -> Value:
-        """A new leaf with the same data, cut off from this graph (no gradient flows back)."""
-        return Value(self.data, label=self.label)
-
-
+_exp, _log, _tanh = math.exp, math.log, math.tanh
 _plain_new = _new = Value.__new__  # modes.py swaps in its tracking allocator while some thread tracks
-_SUB, _DIV, _POW, _LEAKY, _NEG, _EXP, _LOG, _SQRT, _TANH, _SIGMOID, _SOFTPLUS, _ABS, _SIN, _COS = map(
-    RULES.get, ("sub", "div", "pow", "leaky_relu", "neg", "exp", "log", "sqrt", "tanh", "sigmoid", "softplus",
-                "abs", "sin", "cos"))  # fmt: skip
+_SUB, _DIV, _POW, _LEAKY, _NEG, _EXP, _LOG, _SQRT, _TANH = map(
+    RULES.get, ("sub", "div", "pow", "leaky_relu", "neg", "exp", "log", "sqrt", "tanh"))
 
 
 def _node(data: float, op: str, a, da, b, db) -> Value:
-    """Make a node (refusing a result that is not finite); under ``no_grad`` a leaf that remembers
-    nothing."""
+    """Make a node (refusing a result that is not finite); under ``no_grad`` a leaf remembering nothing."""
     if data - data:  # nan (truthy) unless data is finite
         raise refuse_node(op, a, b, db)
     v = _new(Value)
@@ -352,11 +361,10 @@ def _unary(rule, op: str, x: Value, out: float) -> Value:
     v = _new(Value)
     v.data = out
     v.grad = 0.0
-    v.label = None
     v.op = op
     v._a = x
     v._da = rule.local(xd, out)
-    v._b = v._db = None
+    v.label = v._b = v._db = None
     return v if _grad_enabled else _forget(v)
 
 
@@ -390,11 +398,3 @@ def _forward(rule, op: str, x: float, y: float) -> float:
         return rule.forward(x, y)
     except OverflowError:
         raise refuse(op, rule.symbol, (x, y)) from None
-
-
-def _refused(op: str, a: Value, other) -> ArithmeticError | ValueError:
-    return refuse(op, RULES[op].symbol, (a.data, other.data if isinstance(other, Value) else other))
-
-
-def _data(x) -> float:
-    return x.data if isinstance(x, Value) else x

@@ -81,6 +81,11 @@ def refuse(op: str, symbol: str, operands) -> ArithmeticError | ValueError:
     return OverflowError(f"{op} overflow: {shown} is beyond the float range (±1.8e308)")
 
 
+def refuse_pair(op: str, a, other) -> ArithmeticError | ValueError:
+    """``refuse`` for ``a op other``, other a Value or a plain number."""
+    return refuse(op, RULES[op].symbol, (a.data, other.data if hasattr(other, "_da") else other))
+
+
 def refuse_node(op: str, a, b, db) -> ArithmeticError | ValueError:
     """``refuse`` for a node, its operands read from what it records (``engine.Value``'s layout)."""
     row = RULES.get(op)

@@ -10,16 +10,17 @@ from time import perf_counter
 class GCMeter:
     """``with GCMeter() as m: ...`` then ``m.seconds``, ``m.collections[g]``, ``m.full``."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock=perf_counter) -> None:
+        self.clock = clock  # perf_counter (wall) or thread_time, to match what the caller times with
         self.seconds = 0.0
         self.collections = [0, 0, 0]
         self._t0 = 0.0
 
     def _callback(self, phase: str, info: dict) -> None:
         if phase == "start":
-            self._t0 = perf_counter()
+            self._t0 = self.clock()
         else:
-            self.seconds += perf_counter() - self._t0
+            self.seconds += self.clock() - self._t0
             self.collections[info["generation"]] += 1
 
     @property

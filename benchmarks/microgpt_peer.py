@@ -34,6 +34,14 @@ class Value:
     def exp(self):
         return Value(math.exp(self.data), (self,), (math.exp(self.data),))
 
+    def tanh(self):
+        t = math.tanh(self.data)
+        return Value(t, (self,), (1 - t**2,))
+
+    def sigmoid(self):
+        s = 1 / (1 + math.exp(-self.data))
+        return Value(s, (self,), (s * (1 - s),))
+
     def relu(self):
         return Value(max(0, self.data), (self,), (float(self.data > 0),))
 

@@ -1,5 +1,6 @@
 """Benchmark: our engine against a microgpt-design peer, micrograd and torch, all in one process with
-Python's garbage collector on. Prints a markdown table to stdout (progress goes to stderr) and writes
+Python's garbage collector on (W1 chain, W2 micrograd's demo, W3 memory, W4 a GPT on scalars in three
+forms, and the per-operation microbench with the collector off). Prints a markdown table to stdout (progress goes to stderr) and writes
 the same report to benchmarks/results/latest.md.
 
     .venv/bin/python benchmarks/run.py [--repeat N] [--quick] [--skip ENGINE]
@@ -18,10 +19,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import microbench
+import w4_bench
 from engines import PEER, Engine, available_engines
 from report import FULL, QUICK, Ladder, Results, report
 from tqdm import tqdm
-from w2_mlp import w2
+from w2_mlp import AS_WRITTEN, w2
 from workloads import backward_depth, empty_collect, rss_bytes_per_op, traced_bytes_per_op, w1
 
 LADDER_BUDGET_S = 60.0  # a rung whose time projected from the previous one exceeds this is skipped
@@ -48,6 +51,9 @@ def plan(engines: list[Engine], res: Results) -> list[tuple[str, object]]:
             steps.append(
                 (f"W2 {rep}/{sizes.repeat} {e.name}", lambda e=e: res.w2[e.name].append(w2(e.name, sizes.w2_steps)))
             )
+        if AS_WRITTEN in res.w2:  # micrograd's own nn.py on our Value
+            steps.append((f"W2 {rep}/{sizes.repeat} {AS_WRITTEN}",
+                          lambda: res.w2[AS_WRITTEN].append(w2(AS_WRITTEN, sizes.w2_steps))))  # fmt: skip
     for e in engines:
         res.ladder[e.name] = Ladder()
         for depth in sizes.ladder:
@@ -110,10 +116,26 @@ def main(argv: list[str] | None = None) -> int:
     if PEER not in [e.name for e in engines]:
         parser.error(f"{PEER} is the reference of every ratio and cannot be left out")
     res = Results(sizes=sizes, w1={e.name: [] for e in engines}, w2={e.name: [] for e in engines})
-    for label, step in (bar := tqdm(plan(engines, res), file=sys.stderr, unit="step")):
+    if "micrograd" in res.w2:
+        res.w2[AS_WRITTEN] = []
+    w4_steps, w4_repeat = (2, 2) if args.quick else (5, 3)
+    mb_number, mb_repeat = (5_000, 3) if args.quick else (30_000, 7)
+    extra: dict = {}
+    steps = [
+        *plan(engines, res),
+        ("W4 (three forms)", lambda: extra.update(w4=w4_bench.measure(w4_bench.forms(), w4_steps, w4_repeat, False))),
+        ("microbench", lambda: extra.update(mb=microbench.measure(mb_number, mb_repeat, progress=False))),
+    ]
+    for label, step in (bar := tqdm(steps, file=sys.stderr, unit="step")):
         bar.set_description(label)
         step()
-    lines = [*report(engines, res, skipped), "", f"Total runtime: {time.perf_counter() - started:.0f} s."]
+    lines = [
+        *report(engines, res, skipped),
+        *w4_bench.report(extra["w4"], w4_steps, w4_repeat),
+        *microbench.report(extra["mb"], mb_number, mb_repeat),
+        "",
+        f"Total runtime: {time.perf_counter() - started:.0f} s.",
+    ]
     text = "\n".join(lines) + "\n"
     print(text, end="")
     out = args.out or RESULTS / ("latest-quick.md" if args.quick else "latest.md")

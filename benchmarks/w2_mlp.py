@@ -144,6 +144,37 @@ def micrograd(X, y, weights) -> Trainer:
     return Trainer("micrograd", step, recursive_sort=True)
 
 
+def micrograd_as_written(X, y, weights) -> Trainer:
+    """micrograd's own ``nn.py`` and demo loop, unchanged, with ``autodiff.Value`` in place of its Value
+    (swapped in while the model is made: the only place ``nn.py`` constructs Values)."""
+    import micrograd.nn as mg_nn
+
+    import autodiff
+
+    original = mg_nn.Value
+    mg_nn.Value = autodiff.Value
+    try:
+        model = mg_nn.MLP(SIZES[0], list(SIZES[1:]))
+    finally:
+        mg_nn.Value = original
+    flat = [w for W, b in weights for row, c in zip(W, b) for w in (*row, c)]
+    for p, w in zip(model.parameters(), flat, strict=True):
+        p.data = w
+    Xv = [[autodiff.Value(v) for v in x] for x in X]
+
+    def step(k: int) -> float:
+        scores = list(map(model, Xv))
+        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+        loss = sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in model.parameters())
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= lr_at(k) * p.grad
+        return loss.data
+
+    return Trainer(AS_WRITTEN, step)
+
+
 def torch_trainer(X, y, weights) -> Trainer:
     import torch
 
@@ -172,7 +203,9 @@ def torch_trainer(X, y, weights) -> Trainer:
     return Trainer("torch", step)
 
 
-MAKERS = {"autodiff": ours, "autodiff-compiled": compiled, "microgpt-design": peer, "micrograd": micrograd, "torch": torch_trainer}
+AS_WRITTEN = "autodiff in micrograd's nn.py"  # outside code as written, only the Value class swapped
+MAKERS = {"autodiff": ours, "autodiff-compiled": compiled, "microgpt-design": peer, "micrograd": micrograd,
+          "torch": torch_trainer, AS_WRITTEN: micrograd_as_written}  # fmt: skip
 
 
 def w2(name: str, steps: int, seed: int = 0) -> dict[str, float]:

@@ -4,7 +4,7 @@ peer, autodiff running the peer's code as written, autodiff idiomatic. Prints a 
     .venv/bin/python benchmarks/w4_bench.py [--steps 8] [--repeat 3]
 
 Each repetition runs ``--steps`` training steps of every form, in an order that rotates between
-repetitions; the × column is the median over repetitions of peer time / form time of that repetition.
+repetitions, timed in this thread's CPU time (other processes on a shared machine count less); the × column is the median over repetitions of peer time / form time of that repetition.
 Every form trains on the same names from the same weights, so their losses agree (checked to 1e-12).
 Nodes per step and peak memory (tracemalloc) are measured on one extra, untimed step of a fresh model.
 """
@@ -18,7 +18,7 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from statistics import median
-from time import perf_counter
+from time import thread_time
 
 import microgpt_peer
 from gcmeter import GCMeter
@@ -118,11 +118,11 @@ def measure(all_forms: list[Form], steps: int, repeat: int, progress: bool = Tru
     for form in tqdm(plan, desc="W4", file=sys.stderr, disable=not progress):
         run, step = runs[form.name], trainers[form.name]
         gc.collect()  # garbage of the previous form is not charged to this one
-        with recursion_limit(PEER_RECURSION_LIMIT if form.recursive_sort else None), GCMeter() as meter:
-            t0 = perf_counter()
+        with recursion_limit(PEER_RECURSION_LIMIT if form.recursive_sort else None), GCMeter(thread_time) as meter:
+            t0 = thread_time()
             for _ in range(steps):
                 run.losses.append(step(len(run.losses)))
-            elapsed = perf_counter() - t0
+            elapsed = thread_time() - t0
         run.seconds.append(elapsed / steps)
         run.gc_seconds.append(meter.seconds / steps)
         run.full += meter.full

@@ -87,6 +87,8 @@ def fit(
       (``autodiff.compile``) and replayed; the loss (and l2) run eagerly on the replayed outputs. The same
       losses as without it, faster; the model must be a fixed graph of its inputs (no Python ``if`` on a
       value, no random mask).
+    - The cyclic garbage collector is paused while training (``autodiff.gc_paused``: graphs hold no
+      cycles) and is as it was when fit returns or raises.
     """
     loss_fn = _loss_fn(loss)
     l2 = _non_negative(l2, "l2")
@@ -114,7 +116,7 @@ def fit(
     params = optimizer.params
     replays = _Replays(model) if compile else None
     history: list[float] = []
-    with progress_bar(total=total, desc=desc, disable=not progress, unit="step", leave=True) as bar:
+    with progress_bar(total=total, desc=desc, disable=not progress, unit="step", leave=True) as bar, autodiff.gc_paused():
         while len(history) < total:
             epoch_sum = 0.0
             for k, (Xb, yb) in enumerate(batches, start=1):

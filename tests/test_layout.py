@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-ENGINE = {"engine", "rules", "guards", "graph", "functions", "scopes", "modes", "version",
+ENGINE = {"engine", "node", "collector", "rules", "guards", "graph", "functions", "scopes", "modes", "version",
           "higher", "forward", "custom", "differentiate", "functional"}  # fmt: skip
 # rank of each part of the house: a module may import its own part or a lower one only
 # (replay, the compiled replay, reads only the engine: a sibling of text, neither imports the other)

@@ -96,3 +96,95 @@ def test_dot_records_each_parents_partner_for_higher_order():
     assert d.parents == (w, x, w, x) and d.local_grads == (3.0, 4.0, 5.0, 2.0)  # ws's Values, then xs's
     assert d._da == (x, 4.0, 5.0, w)  # each local derivative as the Value (or number) it came from
     assert [p.data if isinstance(p, Value) else p for p in d._da] == list(d.local_grads)
+
+
+# ---- the paths engine.py writes out: each must record exactly what its row says -------------------
+@pytest.mark.parametrize("b", [2, 3, -1, 0, 1, -3, 0.5, -0.5, 0.0, -0.0, 2.5, 1e-3])
+def test_written_out_pow_with_a_number_exponent_agrees_with_its_row(b):
+    rule = RULES["pow"]
+    for a0 in [0.3, 1.0, 1.7, 2.0, 1e-5, 123.0, 4.9e-324]:
+        bf = float(b)
+        try:
+            rule.local_a(a0, bf, rule.forward(a0, bf))
+        except OverflowError:  # a⁻¹ of the smallest subnormal: both paths raise alike
+            with pytest.raises(OverflowError):
+                Value(a0) ** b
+            continue
+        node = Value(a0) ** b
+        assert node.op == "pow" and node.constant == bf and type(node.constant) is float
+        assert node.data == rule.forward(a0, bf)
+        assert node.local_grads == (rule.local_a(a0, bf, node.data),)
+
+
+def test_pow_outside_the_written_out_path_still_follows_its_row_and_its_checks():
+    rule = RULES["pow"]
+    for a0, b in [(-2.0, 3), (-1.5, 2.0), (0.0, 2), (0.0, 0.5), (0.0, 0)]:
+        node = Value(a0) ** b
+        assert node.data == rule.forward(a0, float(b)) and node.local_grads == (rule.local_a(a0, float(b), node.data),)
+    with pytest.raises(ValueError, match="int too large"):
+        Value(2.0) ** 10**400
+    with pytest.raises(OverflowError, match="pow overflow"):
+        Value(1e200) ** 2
+    with pytest.raises(ZeroDivisionError, match="negative power"):
+        Value(0.0) ** -1
+    with pytest.raises(ValueError, match="integer exponent"):
+        Value(-2.0) ** 0.5
+    with pytest.raises(TypeError):
+        Value(2.0) ** True  # a bool is not a number operand, as for every other operation
+    x = Value(1.0)
+    x.data = float("inf")
+    with pytest.raises(ValueError, match="operand 1 is inf"):
+        x**2
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "tanh"])
+def test_written_out_unary_operations_agree_with_their_rows_far_out(name):
+    rule = RULES[name]
+    points = [1e-300, 5e-324, 0.5, 20.0, 700.0, 709.78, 1e300] + ([] if name == "log" else [-745.0, -1e300, -20.0])
+    for x0 in points:
+        if name == "exp" and x0 > 709.79:
+            continue
+        y = UNARY_CALLS[name](Value(x0))
+        assert y.op == name and y.data == rule.forward(x0) and y.local_grads == (rule.local(x0, y.data),)
+
+
+def test_written_out_sub_agrees_with_its_row_and_names_its_overflow():
+    rule = RULES["sub"]
+    a, b = Value(0.25), Value(-3.5)
+    for node, y in [(a - b, b), (a - 2.0, None), (a - 7, None)]:
+        bd = b.data if y is not None else node.constant
+        assert node.op == "sub" and node.data == rule.forward(0.25, bd)
+        assert node.local_grads == ((1.0, -1.0) if y is not None else (1.0,)) and node.parents[1:] == ((b,) if y else ())
+    assert (a - 7).constant == 7.0 and type((a - 7).constant) is float
+    with pytest.raises(OverflowError, match=r"sub overflow: 1\.7e\+308 − -1\.7e\+308"):
+        Value(1.7e308) - Value(-1.7e308)
+
+
+def test_written_out_div_agrees_with_its_row_and_keeps_its_checks():
+    rule = RULES["div"]
+    for a0, b0 in [(0.25, -3.5), (1.0, 3.0), (-7.5, 1e-300), (5e-324, 2.0), (1e300, 1e-5)]:
+        a, b = Value(a0), Value(b0)
+        for node, other in [(a / b, b), (a / b0, None)]:
+            assert node.op == "div" and node.data == rule.forward(a0, b0)
+            local_b = (rule.local_b(a0, b0, node.data),) if other is not None else ()
+            assert node.local_grads == (rule.local_a(a0, b0, node.data), *local_b)
+            assert node.parents == ((a, b) if other is not None else (a,))
+    assert (Value(1.0) / 4).constant == 4.0 and type((Value(1.0) / 4).constant) is float
+    with pytest.raises(OverflowError, match="div overflow"):
+        Value(1e308) / Value(1e-10)
+    for zero in (0.0, Value(0.0), 0):
+        with pytest.raises(ZeroDivisionError, match="division by zero"):
+            Value(1.0) / zero
+    with pytest.raises(ValueError, match="finite"):
+        Value(1.0) / float("nan")
+    x = Value(1.0)
+    x.data = float("inf")
+    with pytest.raises(ValueError, match="operand 1 is inf"):
+        x / 2.0
+
+
+def test_one_input_methods_made_from_their_rows_look_like_methods():
+    for name in ("sigmoid", "softplus", "abs", "sin", "cos"):
+        method = getattr(Value, name)
+        assert method.__name__ == name and method.__qualname__ == f"Value.{name}" and "d/dx" in method.__doc__
+    assert Value.__abs__ is Value.abs

@@ -1,0 +1,83 @@
+"""What a node recorded, read back, and copies: the side of ``engine.Value`` that makes no new nodes
+(its base class, no slots of its own). ``parents``, ``local_grads`` and ``constant`` decode the layout
+described in ``engine.py``; ordering compares ``data``, while equality and hashing stay by identity,
+so Values can key dicts."""
+
+from __future__ import annotations
+
+from . import graph
+
+Number = int | float  # a plain-number operand
+
+
+class Node:
+    """The base of ``Value``: properties and comparisons over the slots ``Value`` declares."""
+
+    __slots__ = ()
+
+    # copy, deepcopy and pickle, of any depth and keeping shared nodes shared (graph.py)
+    __copy__, __deepcopy__ = graph.copy_node, graph.deepcopy_node
+    __reduce_ex__, __setstate__ = graph.reduce_node, graph.set_node_state
+
+    @property
+    def parents(self) -> tuple:
+        """The Values this one was computed from (empty for a leaf)."""
+        if self._a is not None:
+            return (self._a,) if self._b is None else (self._a, self._b)
+        return self._b if self._b is not None else ()
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """∂self/∂parent for each parent, recorded when this node was created."""
+        if self._a is not None:
+            return (self._da,) if self._b is None else (self._da, self._db)
+        return self._db if self._b is not None else ()
+
+    @property
+    def constant(self) -> float | None:
+        """The plain-number operand of an operation such as ``x * 3`` or ``2 - x``, else None."""
+        return self._db if self._a is not None and self._b is None else None
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._a is None and self._b is None
+
+    @property
+    def scope(self) -> tuple[str, ...]:
+        """The ``autodiff.scope(...)`` names this node was created inside, outermost first."""
+        try:
+            return self._scope
+        except AttributeError:
+            return ()
+
+    def __repr__(self) -> str:
+        name = f", label={self.label!r}" if self.label is not None else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{name})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __lt__(self, other):
+        return self.data < data_of(other)
+
+    def __le__(self, other):
+        return self.data <= data_of(other)
+
+    def __gt__(self, other):
+        return self.data > data_of(other)
+
+    def __ge__(self, other):
+        return self.data >= data_of(other)
+
+    def zero_grad(self) -> None:
+        """Set ``grad = 0.0`` on every node of the graph that ends in this one."""
+        graph.zero_grad(graph.topological_order(self))
+
+    def detach(self):
+        """A new leaf with the same data, cut off from this graph (no gradient flows back)."""
+        return type(self)(self.data, label=self.label)
+
+
+def data_of(x) -> float:
+    """A Value's data, or x itself (a plain number)."""
+    return x.data if isinstance(x, Node) else x
