@@ -126,22 +126,7 @@ def micrograd(X, y, weights) -> Trainer:
     from micrograd.nn import MLP
 
     model = MLP(SIZES[0], list(SIZES[1:]))
-    flat = [w for W, b in weights for row, c in zip(W, b) for w in (*row, c)]
-    for p, w in zip(model.parameters(), flat, strict=True):
-        p.data = w
-    Xv = [[Value(v) for v in x] for x in X]
-
-    def step(k: int) -> float:
-        scores = list(map(model, Xv))
-        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
-        loss = sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in model.parameters())
-        model.zero_grad()
-        loss.backward()
-        for p in model.parameters():
-            p.data -= lr_at(k) * p.grad
-        return loss.data
-
-    return Trainer("micrograd", step, recursive_sort=True)
+    return Trainer("micrograd", micrograd_demo_step(model, Value, X, y, weights), recursive_sort=True)
 
 
 def micrograd_as_written(X, y, weights) -> Trainer:
@@ -157,10 +142,16 @@ def micrograd_as_written(X, y, weights) -> Trainer:
         model = mg_nn.MLP(SIZES[0], list(SIZES[1:]))
     finally:
         mg_nn.Value = original
+    return Trainer(AS_WRITTEN, micrograd_demo_step(model, autodiff.Value, X, y, weights))
+
+
+def micrograd_demo_step(model, Value, X, y, weights):
+    """micrograd's demo training step, as its notebook writes it, on ``model`` (micrograd's ``nn.MLP``)
+    started from ``weights``, with inputs made by ``Value``."""
     flat = [w for W, b in weights for row, c in zip(W, b) for w in (*row, c)]
     for p, w in zip(model.parameters(), flat, strict=True):
         p.data = w
-    Xv = [[autodiff.Value(v) for v in x] for x in X]
+    Xv = [[Value(v) for v in x] for x in X]
 
     def step(k: int) -> float:
         scores = list(map(model, Xv))
@@ -172,7 +163,7 @@ def micrograd_as_written(X, y, weights) -> Trainer:
             p.data -= lr_at(k) * p.grad
         return loss.data
 
-    return Trainer(AS_WRITTEN, step)
+    return step
 
 
 def torch_trainer(X, y, weights) -> Trainer:

@@ -122,20 +122,7 @@ def gradcheck(
         raise ValueError(f"eps must be > 0, got {eps!r}")
     if callable(f) and not isinstance(f, Expression) and not _takes_inputs(f):
         return _gradcheck_in_place(f, inputs, eps, atol, rtol)
-    if isinstance(inputs, (Value, int, float)):
-        inputs = [inputs]
-    if isinstance(inputs, Mapping):
-        names, xs, keywords = tuple(inputs), list(inputs.values()), True
-    else:
-        xs = list(inputs)
-        keywords = False
-        if isinstance(f, (str, Expression)):
-            names = (parse(f) if isinstance(f, str) else f).names
-            if len(names) != len(xs):
-                raise ValueError(f"the expression has inputs {', '.join(names)} but {len(xs)} values were given")
-        else:
-            names = _input_names(f, xs)
-    func = _Function(f, names, keywords)
+    names, xs, func = read_inputs(f, inputs)
     point = {n: x.data if isinstance(x, Value) else Value(x).data for n, x in zip(names, xs)}
     out, analytic_of = func.graph(point)
     rows = []
@@ -150,6 +137,24 @@ def gradcheck(
         rows.append(GradcheckRow(n, point[n], analytic, numeric, ok))
     return GradcheckReport(func.description, out.data, rows, eps, atol, rtol)
 
+
+
+def read_inputs(f, inputs) -> tuple[tuple[str, ...], list, _Function]:
+    """The names and values of ``f``'s inputs (a number, a sequence, or a mapping for ``f(**inputs)``;
+    an expression string's names in order) and ``f`` wrapped to take them."""
+    if isinstance(inputs, (Value, int, float)):
+        inputs = [inputs]
+    if isinstance(inputs, Mapping):
+        names, xs, keywords = tuple(inputs), list(inputs.values()), True
+    else:
+        xs, keywords = list(inputs), False
+        if isinstance(f, (str, Expression)):
+            names = (parse(f) if isinstance(f, str) else f).names
+            if len(names) != len(xs):
+                raise ValueError(f"the expression has inputs {', '.join(names)} but {len(xs)} values were given")
+        else:
+            names = _input_names(f, xs)
+    return names, xs, _Function(f, names, keywords)
 
 def _gradcheck_in_place(f: Callable, inputs, eps: float, atol: float, rtol: float) -> GradcheckReport:
     named = list(inputs.items()) if isinstance(inputs, Mapping) else list(enumerate(inputs))

@@ -15,8 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from ..differentiate import grad
 from ..engine import Value
 from ..graph import gradients
-from .check import _DOMAIN_ERRORS, ATOL, EPS, RTOL, _Function, _gradcheck_ok, _input_names
-from .expressions import Expression, parse
+from .check import _DOMAIN_ERRORS, ATOL, EPS, RTOL, _gradcheck_ok, read_inputs
 from .reports import GradcheckReport, GradcheckRow
 
 
@@ -37,19 +36,7 @@ def gradgradcheck(f: Callable | str, inputs: Sequence[float | Value] | Mapping[s
     mapping, or an expression string) with central differences of the engine's first derivatives."""
     if not eps > 0:
         raise ValueError(f"eps must be > 0, got {eps!r}")
-    if isinstance(inputs, (Value, int, float)):
-        inputs = [inputs]
-    if isinstance(inputs, Mapping):
-        names, xs, keywords = tuple(inputs), list(inputs.values()), True
-    else:
-        xs, keywords = list(inputs), False
-        if isinstance(f, (str, Expression)):
-            names = (parse(f) if isinstance(f, str) else f).names
-            if len(names) != len(xs):
-                raise ValueError(f"the expression has inputs {', '.join(names)} but {len(xs)} values were given")
-        else:
-            names = _input_names(f, xs)
-    func = _Function(f, names, keywords)
+    names, xs, func = read_inputs(f, inputs)
     point = {n: x.data if isinstance(x, Value) else Value(x).data for n, x in zip(names, xs)}
     leaves = {n: Value(point[n], label=n) for n in names}
     out = func(leaves)
