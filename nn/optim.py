@@ -169,6 +169,9 @@ class Adam(Optimizer):
         self.t += 1
         b1, b2 = self.betas
         wd, eps, m, v, steps = self.weight_decay, self.eps, self.m, self.v, self._steps
+        if len(m) == len(self.params):  # every parameter listed once: one step count for all
+            self._step_distinct(b1, b2, wd, eps, m, v, steps)
+            return
         t = 0
         for p, k in zip(self.params, self._slot):
             steps[k] += 1
@@ -181,6 +184,24 @@ class Adam(Optimizer):
             m[k] += (g - m[k]) * (1 - b1)  # torch's lerp form of β₁m + (1 − β₁)g
             v[k] = v[k] * b2 + (1 - b2) * g * g
             p.data -= step_size * _divide(m[k], math.sqrt(v[k]) / bc2_sqrt + eps)
+
+    def _step_distinct(self, b1, b2, wd, eps, m, v, steps) -> None:
+        """``step()``'s loop, the same arithmetic operation for operation, for distinct parameters (the
+        common case): one bias correction for all, no per-parameter calls."""
+        t = steps[0] + 1 if steps else 1
+        steps[:] = [t] * len(steps)
+        step_size, bc2_sqrt = self.lr / (1 - b1**t), (1 - b2**t) ** 0.5
+        c1, c2, sqrt = 1 - b1, 1 - b2, math.sqrt
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if type(g) is not float:
+                g = _number_of(g)
+            if wd:
+                g = g + wd * p.data
+            mi = m[i] = m[i] + (g - m[i]) * c1
+            vi = v[i] = v[i] * b2 + c2 * g * g
+            denom = sqrt(vi) / bc2_sqrt + eps
+            p.data -= step_size * (mi / denom if denom else _divide(mi, denom))
 
     def _settings(self) -> dict:
         return {"lr": self.lr, "betas": self.betas, "eps": self.eps, "weight_decay": self.weight_decay}
