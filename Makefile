@@ -25,10 +25,10 @@ notebooks: setup
 	  else echo "npm is missing (sudo apt-get install npm): the pages will show the maths as TeX"; fi; }
 	$(PY) tools/build_notebooks.py notebooks build/notebooks
 
-# JupyterLab in the venv, opened on the notebooks.
+# JupyterLab in the venv, opened on the notebooks (as root, e.g. in a container, with --allow-root).
 lab: setup
 	$(PY) -m pip install --quiet jupyterlab
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 # The pictures under docs/ (the README's), drawn by the engine.
 pictures: setup
