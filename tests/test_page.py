@@ -191,7 +191,8 @@ def test_the_quiz_boxes_hold_the_right_numbers_and_the_slips_hints():
         "the contribution to q.grad", "q.grad after this step", "the contribution to z.grad", "z.grad after this step"]
     x_box = data["backward"][2]["boxes"][0]  # step 2: upstream ∂f/∂q = -4 × local ∂q/∂x = 1
     assert named(x_box, -4) is None and named(x_box, -4.003) is None and named(x_box, -4.005) is not None
-    chain = "chain forgotten: your value is the local derivative ∂q/∂x = 1 alone: multiply it by the upstream ∂f/∂q = -4"
+    chain = "chain forgotten: your value is the local derivative ∂q/∂x = 1 alone: multiply it by the upstream ∂f/∂q = "
+    chain += "-4"
     assert named(x_box, 1) == (page_hints.CHAIN, chain)
     assert named(x_box, 4)[0] == page_hints.SIGN and named(x_box, 4.5) == ("", "")
     q_box = data["backward"][1]["boxes"][0]  # step 1: upstream 1 × local ∂f/∂q = z = -4: local alone is right

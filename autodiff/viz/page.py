@@ -143,7 +143,8 @@ def typed(value: str, k: int, label: str) -> str:
     return (f'<span class="ans" data-v="{value}" data-box="{k}">{value}</span>'
             f'<span class="box" data-box="{k}" hidden><input type="text" class="answer" size="9" placeholder="?" '
             f'inputmode="decimal" autocomplete="off" spellcheck="false" aria-label="{label}">'
-            f'<button type="button" class="check">check</button></span><span class="verdict" data-box="{k}" hidden></span>')  # fmt: skip
+            f'<button type="button" class="check">check</button></span>'
+            f'<span class="verdict" data-box="{k}" hidden></span>')  # fmt: skip
 
 
 def hint(k: int) -> str:

@@ -50,7 +50,8 @@ def step_boxes(trace: BackwardTrace, step: Step) -> list[dict]:
     for c in step.contributions:
         P, l, k, b = name(c.parent), c.local, c.contribution, c.before
         slips = [  # (kind, the contribution it gives, what the value is made of, what to do)
-            (CHAIN, l, f"the local derivative ∂{N}/∂{P} = {f(l)} alone", f"multiply it by the upstream ∂{L}/∂{N} = {f(u)}"),
+            (CHAIN, l, f"the local derivative ∂{N}/∂{P} = {f(l)} alone",
+             f"multiply it by the upstream ∂{L}/∂{N} = {f(u)}"),
             (UPSTREAM_ALONE, u, f"the upstream ∂{L}/∂{N} = {f(u)} alone",
              f"multiply it by the local derivative ∂{N}/∂{P} = {f(l)}"),
             (SIGN, -k, f"−({f(u)} × {f(l)})", f"upstream × local is {f(k)}"),
