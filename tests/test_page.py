@@ -15,6 +15,8 @@ from test_cli import assert_user_error, run
 import autodiff
 from autodiff import GraphTooLargeError, Value
 from autodiff.text.display import fmt
+from autodiff.verify import backward_check, diagnosis
+from autodiff.viz import page_hints
 from autodiff.viz.page import page_html, script_json
 
 
@@ -31,6 +33,7 @@ def plain(fragment: str) -> str:
     """The text of an HTML fragment, tags dropped, entities decoded, spaces folded."""
     import html
 
+    fragment = re.sub(r'<span class="box".*?</span>', "", fragment)  # the quiz's input box and check button
     inline = re.sub(r"</?(?:span|b)\b[^>]*>", "", fragment)
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", inline)).split())
 
@@ -162,3 +165,68 @@ def test_the_command_writes_the_page_and_the_legend(tmp_path):
     assert ">key<" in with_key.read_text() and ">key<" not in without.read_text()
     assert_user_error(run("draw", "x*2", "x=1", "--legend"), "--html steps.html")
     assert_user_error(run("draw", "x*2", "x=1", "--html", str(tmp_path / "a.png")), ".html file")
+
+
+def named(box: dict, typed: float) -> tuple[str, str] | None:
+    """What the page's script does with a typed number: None when right, else the first slip whose
+    value agrees (check_backward's agreement), as (kind, hint); ("", "") when none does."""
+    if page_hints.close(typed, box["v"]):
+        return None
+    return next(((k, h) for x, h, k in box["hints"] if page_hints.close(typed, x)), ("", ""))
+
+
+def test_the_quiz_boxes_hold_the_right_numbers_and_the_slips_hints():
+    """Two boxes per parent (the contribution, the parent's new gradient) with trace_backward's exact
+    numbers; a wrong number named by its slip; kinds and wording as check_backward's diagnosis."""
+    x, *_, f = add_mul()
+    trace = autodiff.trace_backward(f)
+    data = page_data(page_html(f))
+    assert data["tol"] == {"rtol": backward_check.RTOL, "atol": backward_check.ATOL} == {"rtol": 1e-3, "atol": 0.0}
+    assert data["backward"][0]["boxes"] == [] and all("boxes" not in s or not s["boxes"] for s in data["forward"])
+    for s, step in zip(data["backward"][1:], trace):
+        want = [(c.contribution, fmt(c.contribution)) for c in step.contributions]
+        assert [(b["v"], str(b["shown"]).removesuffix(".0")) for b in s["boxes"][::2]] == want
+        assert [b["v"] for b in s["boxes"][1::2]] == [c.after for c in step.contributions]
+    assert [b["label"] for b in data["backward"][1]["boxes"]] == [
+        "the contribution to q.grad", "q.grad after this step", "the contribution to z.grad", "z.grad after this step"]
+    x_box = data["backward"][2]["boxes"][0]  # step 2: upstream ∂f/∂q = -4 × local ∂q/∂x = 1
+    assert named(x_box, -4) is None and named(x_box, -4.003) is None and named(x_box, -4.005) is not None
+    chain = "chain forgotten: your value is the local derivative ∂q/∂x = 1 alone: multiply it by the upstream ∂f/∂q = "
+    chain += "-4"
+    assert named(x_box, 1) == (page_hints.CHAIN, chain)
+    assert named(x_box, 4)[0] == page_hints.SIGN and named(x_box, 4.5) == ("", "")
+    q_box = data["backward"][1]["boxes"][0]  # step 1: upstream 1 × local ∂f/∂q = z = -4: local alone is right
+    kind, why = named(q_box, 1)
+    assert kind == page_hints.UPSTREAM_ALONE and "multiply it by the local derivative ∂f/∂q = -4" in why
+    swapped = "mul's operands swapped: your value is upstream × q = 1 × 3: ∂f/∂q of a product is the other factor, -4"
+    assert named(q_box, 3) == (page_hints.SWAPPED, swapped + ", not q itself")
+    assert page_hints.CHAIN not in [k for *_, k in q_box["hints"]], "a slip that gives the right number is no hint"
+    for typed, kind in ((1.0, diagnosis.CHAIN), (4.0, diagnosis.SIGN)):  # x.grad: the page's hint is check_backward's
+        report = backward_check.check_backward(f, {"f": 1, "q": -4, "z": 3, "y": -4, "x": typed})
+        assert report.first is x and report.diagnosis.kind == kind == named(data["backward"][2]["boxes"][1], typed)[0]
+    assert report.diagnosis.kind in diagnosis.KINDS
+    told = backward_check.check_backward(f, {"f": 1, "q": -4, "z": 3, "y": -4, "x": 1}).diagnosis.message
+    assert named(data["backward"][2]["boxes"][1], 1)[1] == told == chain, "the same words as check_backward's"
+
+
+def test_the_quiz_names_an_overwrite_and_escapes_nothing_it_should_not():
+    """A node used twice: its second contribution's box knows the overwrite (the earlier gradient
+    lost); the hints are plain text in the JSON (the page writes them with textContent)."""
+    a = Value(2.0, label="</script><a>")
+    b = Value(5.0, label="b")
+    g = (a * b) * 3 + a
+    g.label = "g"
+    trace = autodiff.trace_backward(g)
+    page = page_html(g)
+    data = page_data(page)
+    (step,) = [s for s in trace if s.node.op == "mul" and s.node._a is a]
+    (c,) = [c for c in step.contributions if c.parent is a]
+    box = data["backward"][step.index]["boxes"][2 * step.contributions.index(c) + 1]
+    assert (c.before, c.contribution) == (1.0, 15.0) and box["v"] == c.after == 16.0
+    assert named(box, c.contribution)[0] == page_hints.OVERWRITTEN == diagnosis.OVERWRITTEN
+    assert "without the 1 </script><a>.grad already held" in named(box, c.contribution)[1]
+    assert named(box, c.before + c.local)[0] == page_hints.CHAIN, "the parent's gradient plus the local alone"
+    assert named(box, c.before - c.contribution)[1].startswith("sign flipped: your value is 1 − (3 × 5)")
+    assert page.count("</script>") == 2 and "<a>" not in page
+    kinds = {k for s in data["backward"] for bx in s["boxes"] for *_, k in bx["hints"]}
+    assert kinds <= set(diagnosis.KINDS) | {page_hints.UPSTREAM_ALONE} and page_hints.OVERWRITTEN in kinds

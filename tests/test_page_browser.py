@@ -1,7 +1,8 @@
 """The step-through page in a real browser: Debian's chromium, headless, driven by selenium through
 chromedriver (no browser download). One browser for the module. The page is opened from file://;
 → pressed N times shows trace_backward's step N (the outlined node, the gradients in the picture,
-the sentence, the marked row); the slider and the keys agree; the quiz hides and reveals; the
+the sentence, the marked row); the slider and the keys agree; the quiz hides and reveals, and takes
+typed answers (right / wrong with the slip's hint, the score; the arrows inside a box stay there); the
 forward mode; no console error and no request. A screenshot is saved for a person to look at.
 ``.ci/run`` installs chromium and chromium-driver, so CI never skips this."""
 
@@ -100,6 +101,17 @@ def outlined(driver) -> list[str]:
     return out
 
 
+def boxes(driver) -> list:
+    """The input boxes on screen (the quiz's typed answers of the current step), in reading order."""
+    return [e for e in driver.find_elements(By.CSS_SELECTOR, "input.answer") if e.is_displayed()]
+
+
+def said(driver, kind: str) -> list[str]:
+    """The texts on screen of the verdicts or the hints of the current step, box by box ('' for none)."""
+    sentence = visible(driver, "section.pass:not([hidden]) .sentence:not([hidden])")
+    return [e.text if e.is_displayed() else "" for e in sentence.find_elements(By.CSS_SELECTOR, f".{kind}")]
+
+
 def state(driver) -> tuple[str, int, int]:
     body = driver.find_element(By.TAG_NAME, "body")
     slider = driver.find_element(By.ID, "slider")
@@ -161,7 +173,8 @@ def test_the_quiz_hides_each_steps_answers_until_revealed(page):
     step = trace[0]
     (c,) = step.contributions
     sentence = visible(driver, "section.pass:not([hidden]) .sentence:not([hidden])")
-    assert sentence.text.endswith(f"added to {trace.names[c.parent]}.grad: {fmt(c.before)} → ?")
+    assert sentence.text.endswith(f"added to {trace.names[c.parent]}.grad: {fmt(c.before)} → check"), "a box for ?"
+    assert len(boxes(driver)) == 2 and fmt(c.contribution) not in sentence.text.split("=")[-1]
     assert node_texts(driver, ids[c.parent]).split()[-1] == "?"
     assert tooltip(driver, ids[c.parent]) is None, "the tooltip (exact numbers) is hidden too"
     assert "grad = " in tooltip(driver, ids[step.node])
@@ -175,7 +188,7 @@ def test_the_quiz_hides_each_steps_answers_until_revealed(page):
     assert node_texts(driver, ids[c.parent]).split()[-1] == fmt(c.after)
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
     nxt = visible(driver, "section.pass:not([hidden]) .sentence:not([hidden])")
-    assert nxt.text.count("?") == len(trace[1].contributions) * 2, "the next step asks again"
+    assert len(boxes(driver)) == nxt.text.count("check") == len(trace[1].contributions) * 2, "the next step asks again"
     driver.save_screenshot(str(SHOTS / "quiz.png"))
     driver.find_element(By.ID, "quiz").click()
     assert "?" not in visible(driver, "section.pass:not([hidden]) .sentence:not([hidden])").text
@@ -214,3 +227,63 @@ def test_no_console_error_no_request_and_a_screenshot(page):
     driver.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
     print(f"screenshots in {SHOTS}")
+
+
+def test_the_quiz_takes_typed_answers_with_hints_and_a_score(page):
+    """Last in the module: it reloads the page (a fresh quiz). Step 2 passes ∂f/∂v7 = -0.5344 through
+    v7 = v6 + 1 (local 1): the right number is right, the local alone is "chain forgotten"."""
+    driver, f = page
+    driver.get(driver.current_url)
+    trace = autodiff.trace_backward(f)
+    ids = {v: f"n{i}" for i, v in enumerate(trace.order)}
+    body = driver.find_element(By.TAG_NAME, "body")
+    driver.find_element(By.ID, "quiz").click()
+    score = driver.find_element(By.ID, "score")
+    assert score.text == "score: 0 of 0 right"
+    body.send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)
+    step = trace[1]
+    (c,) = step.contributions
+    assert state(driver) == ("backward", 2, 2) and step.upstream != 1 and c.local == 1 and c.before == 0
+    contribution, after = boxes(driver)
+    contribution.send_keys(fmt(c.contribution), Keys.ENTER)
+    assert said(driver, "verdict") == ["✓ right", ""] and score.text == "score: 1 of 1 right"
+    assert boxes(driver) == [after], "a right number takes the place of its box"
+    after.send_keys("1", Keys.ARROW_LEFT, Keys.ARROW_LEFT, Keys.ARROW_RIGHT)
+    assert state(driver) == ("backward", 2, 2), "the arrows inside a box move the caret, not the step"
+    after.send_keys(Keys.ENTER)
+    assert said(driver, "verdict") == ["✓ right", "✗ wrong"] and score.text == "score: 1 of 2 right"
+    hint = said(driver, "hint")[1]
+    assert (f"v6.grad after this step — chain forgotten: your value is the local derivative ∂v7/∂v6 = 1 alone: "
+            f"multiply it by the upstream ∂f/∂v7 = {fmt(step.upstream)}") in hint, hint  # fmt: skip
+    assert node_texts(driver, ids[c.parent]).split()[-1] == "?"
+    driver.find_element(By.ID, "reveal").click()
+    sentence = visible(driver, "section.pass:not([hidden]) .sentence:not([hidden])")
+    assert boxes(driver) == [] and f"→ {fmt(c.after)}" in sentence.text, "reveal still shows the numbers"
+    assert node_texts(driver, ids[c.parent]).split()[-1] == fmt(c.after) and score.text == "score: 1 of 2 right"
+
+    body.send_keys(Keys.ARROW_RIGHT)  # step 3: v6 = exp(v5); typed with a typographic minus, a slip-less number
+    (c,) = trace[2].contributions
+    contribution, after = boxes(driver)
+    after.send_keys("abc", Keys.ENTER)
+    assert said(driver, "verdict")[1].startswith("type a number") and score.text == "score: 1 of 2 right"
+    after.clear()
+    after.send_keys("12345", Keys.ENTER)
+    assert "no common slip" in said(driver, "hint")[1] and score.text == "score: 1 of 3 right"
+    after.clear()
+    after.send_keys(fmt(c.after).replace("-", "\u2212"), Keys.ENTER)
+    contribution.send_keys(fmt(c.contribution), Keys.ENTER)
+    assert said(driver, "verdict") == ["✓ right", "✓ right"] and score.text == "score: 2 of 4 right", "first tries"
+    assert node_texts(driver, ids[c.parent]).split()[-1] == fmt(c.after), "all right: the step shows its numbers"
+    assert driver.find_element(By.ID, "reveal").get_attribute("disabled") == "true"
+    driver.save_screenshot(str(SHOTS / "typed.png"))
+
+    hostile = "<img src=x onerror=alert(1)>"
+    (s,) = [s for s in trace if any(trace.names[c.parent] == hostile for c in s.contributions)]
+    slider = driver.find_element(By.ID, "slider")
+    driver.execute_script(f"arguments[0].value = {s.index}; arguments[0].dispatchEvent(new Event('input'))", slider)
+    j = [trace.names[c.parent] for c in s.contributions].index(hostile)
+    boxes(driver)[2 * j].send_keys(fmt(s.contributions[j].local), Keys.ENTER)
+    assert f"∂{trace.names[s.node]}/∂{hostile} = -3 alone" in said(driver, "hint")[2 * j]
+    assert driver.execute_script("return document.querySelectorAll('img').length") == 0, "the hint is text"
+    errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+    assert errors == [] and driver.execute_script("return performance.getEntriesByType('resource').length") == 0

@@ -4,7 +4,9 @@ Each step is drawn with Graphviz when the page is made (inline SVG: the current 
 edges being applied bold, gradients not yet arrived shown as "?"), beside the trace table (the
 current row marked) and the step as a sentence ("upstream -4 × local 1 = -4 added to x.grad:
 0 → -4"). ◀ ▶ buttons, the ←/→ keys, a slider and play/pause move through the steps; the forward
-pass has its own mode; the quiz hides each step's answers until the learner reveals them.
+pass has its own mode; the quiz hides each step's answers until the learner reveals them or, in
+the backward pass, types them (checked at ``check_backward``'s tolerance, a wrong number given the
+hint of the slip that explains it: ``page_hints``; a running score).
 
 The numbers are ``trace_backward``'s and ``trace_forward``'s (the frames are ``frame_states``), so
 page, tables, frames and GIFs agree; no ``.grad`` or ``.data`` is written. The page works from
@@ -26,6 +28,7 @@ from ..text.display import fmt, formula
 from .drawing import build, pipe
 from .frames import MAX_STEPS, backward_trace, frame_states
 from .options import DrawOptions, FrameState
+from .page_hints import ATOL, RTOL, step_boxes
 from .style import DATA_INK, GRAD_INK, MAX_TIP_NAME, printable
 from .trace import BackwardTrace, ForwardTrace, trace_forward
 
@@ -69,6 +72,7 @@ def page_html(source: Value | BackwardTrace, *, title: str | None = None, max_st
     title = title if title is not None else f"the backward pass of {name}, step by step"
     data = {
         "ink": {"backward": GRAD_INK, "forward": DATA_INK},
+        "tol": {"rtol": RTOL, "atol": ATOL},
         "backward": [s.public() for s in back.steps],
         "forward": [s.public() for s in fwd.steps],
     }
@@ -109,14 +113,16 @@ class PageStep:
     """One position of the player: the sentence (HTML), where we are, the current node's drawing id
     and the ids whose numbers are this step's answers (hidden by the quiz)."""
 
-    def __init__(self, where: str, sentence: str, node: Value | None, names, ids, answers=()) -> None:
+    def __init__(self, where: str, sentence: str, node: Value | None, names, ids, answers=(), boxes=()) -> None:
         self.where, self.sentence = where, sentence
         self.node = None if node is None else printable(names[node], MAX_TIP_NAME)
         self.node_id = None if node is None else ids[node]
         self.answers = [ids[v] for v in answers]
+        self.boxes = list(boxes)  # what the learner types in the quiz (page_hints.step_boxes)
 
     def public(self) -> dict:
-        return {"where": self.where, "node": self.node, "id": self.node_id, "answers": self.answers}
+        return {"where": self.where, "node": self.node, "id": self.node_id, "answers": self.answers,
+                "boxes": self.boxes}  # fmt: skip
 
 
 class Pass:
@@ -129,6 +135,20 @@ class Pass:
 def answer(value: str) -> str:
     """A number the quiz hides: ``<span class="ans" data-v="...">...</span>``."""
     return f'<span class="ans" data-v="{value}">{value}</span>'
+
+
+def typed(value: str, k: int, label: str) -> str:
+    """A number the quiz hides and the learner may type: the answer, its input box (hidden until
+    the quiz asks), the verdict; the hint goes in ``hint(k)``. ``value`` and ``label`` are HTML."""
+    return (f'<span class="ans" data-v="{value}" data-box="{k}">{value}</span>'
+            f'<span class="box" data-box="{k}" hidden><input type="text" class="answer" size="9" placeholder="?" '
+            f'inputmode="decimal" autocomplete="off" spellcheck="false" aria-label="{label}">'
+            f'<button type="button" class="check">check</button></span>'
+            f'<span class="verdict" data-box="{k}" hidden></span>')  # fmt: skip
+
+
+def hint(k: int) -> str:
+    return f'<span class="hint" data-box="{k}" hidden></span>'
 
 
 def _backward_frames(trace: BackwardTrace, max_steps: int) -> list[FrameState]:
@@ -154,14 +174,17 @@ def _backward_steps(trace: BackwardTrace, ids) -> list[PageStep]:
         up = text(fmt(s.upstream, d))
         lines = [(f"<p><b>Step {s.index} of {total}:</b> {name} = {text(formula(s.node, n, d), 400)}; "
                   f"its gradient ∂{r}/∂{name} = {up} is complete.</p><ul>")]  # fmt: skip
-        for c in s.contributions:
+        boxes = step_boxes(trace, s)
+        for j, c in enumerate(s.contributions):
             p = text(n[c.parent], MAX_TIP_NAME)
             local, before = text(fmt(c.local, d)), text(fmt(c.before, d))
-            lines.append(f"<li>upstream {up} × local {local} (∂{name}/∂{p}) = {answer(text(fmt(c.contribution, d)))} "
-                         f"added to {p}.grad: {before} → {answer(text(fmt(c.after, d)))}</li>")  # fmt: skip
+            k, a = (typed(text(fmt(x, d)), 2 * j + i, text(boxes[2 * j + i]["label"]))
+                    for i, x in enumerate((c.contribution, c.after)))  # fmt: skip
+            lines.append(f"<li>upstream {up} × local {local} (∂{name}/∂{p}) = {k} added to {p}.grad: {before} → {a}"
+                         f"{hint(2 * j)}{hint(2 * j + 1)}</li>")  # fmt: skip
         lines.append("</ul>")
         out.append(PageStep(f"step {s.index} of {total}", "".join(lines), s.node, n, ids,
-                            [c.parent for c in s.contributions]))  # fmt: skip
+                            [c.parent for c in s.contributions], boxes))  # fmt: skip
     return out
 
 

@@ -1,9 +1,12 @@
 // The step-through player: shows one step of the current pass (its picture, sentence and table row);
-// the quiz replaces the step's answers (in the sentence, the table and the picture) with "?".
+// the quiz replaces the step's answers (in the sentence, the table and the picture) with "?" and, in the
+// backward pass, puts an input box in the sentence for each: checked against the true value at
+// check_backward's tolerance, a wrong number named by the slip that gives it (hints made in Python).
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("page-data").textContent);
-  var state = { mode: "backward", at: { backward: 0, forward: 0 }, quiz: false, revealed: {}, timer: null };
+  var state = { mode: "backward", at: { backward: 0, forward: 0 }, quiz: false, revealed: {}, timer: null,
+    boxes: {} };  // "step:box" → {first: right at the first check, right, tried, hint, note}
   var byId = function (id) { return document.getElementById(id); };
   var slider = byId("slider");
   var XLINK = "http://www.w3.org/1999/xlink";  // a namespace name, never fetched
@@ -11,6 +14,8 @@
   function section() { return document.querySelector('section.pass[data-mode="' + state.mode + '"]'); }
   function steps() { return data[state.mode]; }
   function masked(i) { return state.quiz && !state.revealed[state.mode + ":" + i]; }
+  function boxOf(i, j) { return state.boxes[i + ":" + j] || {}; }
+  function close(x, right) { return Math.abs(x - right) <= data.tol.atol + data.tol.rtol * Math.abs(right); }
 
   function maskPicture(frame, step, hide) {
     // the answers' numbers in the drawing: the text in the pass's ink inside each answer node
@@ -43,9 +48,26 @@
       tr.hidden = state.quiz && k > i;  // the quiz shows no row of a step not reached yet
     });
     sec.querySelectorAll(".ans").forEach(function (a) {
-      var k = Number(a.closest("[data-i]").dataset.i);
-      a.textContent = k === i && hide ? "?" : a.dataset.v;
+      var k = Number(a.closest("[data-i]").dataset.i), typed = a.dataset.box !== undefined;
+      var ask = k === i && hide && !(typed && boxOf(k, a.dataset.box).right);
+      a.textContent = ask ? "?" : a.dataset.v;
+      a.hidden = ask && typed;  // its input box stands in its place
     });
+    sec.querySelectorAll(".box, .verdict, .hint").forEach(function (el) {
+      var k = Number(el.closest("[data-i]").dataset.i), b = boxOf(k, el.dataset.box), cls = el.classList;
+      if (cls.contains("box")) { el.hidden = !(k === i && hide && !b.right); return; }
+      var verdict = b.note || (b.tried ? (b.right ? "✓ right" : "✗ wrong") : null);
+      var spec = data.backward[k].boxes[Number(el.dataset.box)];
+      var text = cls.contains("hint") ? (b.tried && !b.right && !b.note ? spec.label + " — " + b.hint : null) : verdict;
+      el.hidden = !state.quiz || !text;
+      el.textContent = text || "";  // plain text: the hints' names are never markup
+      cls.toggle("right", cls.contains("verdict") && !b.note && b.right === true);
+      cls.toggle("wrong", cls.contains("verdict") && !b.note && b.right === false);
+    });
+    var tried = Object.keys(state.boxes).filter(function (key) { return state.boxes[key].tried; });
+    var first = tried.filter(function (key) { return state.boxes[key].first; });
+    byId("score").textContent = "score: " + first.length + " of " + tried.length + " right";
+    byId("score").hidden = !state.quiz;
     sec.querySelectorAll(".frame").forEach(function (f) {
       var k = Number(f.dataset.i);
       maskPicture(f, list[k], k === i && hide);
@@ -63,6 +85,31 @@
     });
     document.body.dataset.mode = state.mode;
     document.body.dataset.step = String(i);
+  }
+
+  function readNumber(s) {  // a number or a fraction of two: -0.25, 1e-3, −4, 1/4; null when it is not one
+    var num = "([-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:e[-+]?\\d+)?)";
+    var t = s.replace(/[\u2212\u2013]/g, "-").replace(/[\s\u2248]/g, "");  // − and ≈ as the page writes them
+    var m = new RegExp("^" + num + "(?:/" + num + ")?$", "i").exec(t);
+    var x = m ? Number(m[1]) / (m[2] === undefined ? 1 : Number(m[2])) : NaN;
+    return isFinite(x) ? x : null;
+  }
+
+  function check(box) {
+    var i = Number(box.closest("[data-i]").dataset.i), j = box.dataset.box, step = data.backward[i];
+    var spec = step.boxes[Number(j)], x = readNumber(box.querySelector("input").value);
+    var b = state.boxes[i + ":" + j] = boxOf(i, j);
+    b.note = x === null ? "type a number (-0.5, 1/4)" : null;
+    if (x !== null) {
+      b.right = close(x, spec.v) || x === spec.shown;  // the number as the page writes it is right too
+      if (!b.tried) { b.first = b.right; b.tried = true; }
+      var slip = spec.hints.filter(function (h) { return close(x, h[0]); })[0];
+      b.hint = slip ? slip[1] : "no common slip gives this number: try again, or press “reveal”";
+      if (step.boxes.every(function (_, m) { return boxOf(i, m).right; })) { state.revealed["backward:" + i] = true; }
+    }
+    show();
+    var open = box.closest(".sentence").querySelector(".box:not([hidden]) input");
+    if (b.right && open) { open.focus(); } else if (b.right) { document.activeElement.blur(); }
   }
 
   function go(i) {
@@ -94,6 +141,15 @@
     state.revealed[state.mode + ":" + state.at[state.mode]] = true;
     show();
   });
+  document.querySelectorAll(".box").forEach(function (box) {
+    var input = box.querySelector("input");
+    box.querySelector("button.check").addEventListener("click", function () { check(box); });
+    input.addEventListener("focus", stop);
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); check(box); }
+      if (e.key === "Escape") { input.blur(); }
+    });
+  });
   document.querySelectorAll("button.mode").forEach(function (b) {
     b.addEventListener("click", function () { stop(); state.mode = b.dataset.mode; show(); });
   });
@@ -102,7 +158,9 @@
     svg.style.minWidth = Math.round(svg.width.baseVal.value * 0.6) + "px";
   });
   document.addEventListener("keydown", function (e) {
-    if (e.target === slider || e.altKey || e.ctrlKey || e.metaKey) { return; }  // the slider moves itself
+    if (e.target === slider || e.target.classList.contains("answer") || e.altKey || e.ctrlKey || e.metaKey) {
+      return;  // the slider moves itself; in an input box the arrows move the caret
+    }
     if (e.key === "ArrowRight") { stop(); move(1); e.preventDefault(); }
     if (e.key === "ArrowLeft") { stop(); move(-1); e.preventDefault(); }
   });
