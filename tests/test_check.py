@@ -186,38 +186,38 @@ def test_check_formula_the_tolerance_is_relative_even_for_tiny_gradients():
 
 
 def test_check_formula_seed001_slip():
-    """δ(1)₂ of seed 001's network, derived by hand as the document did: forward with w(2,5) = 3 but
-    the backward step through W(2) with w(2,5) = 2. The engine and finite differences disagree."""
-    ref = reference()["examples"]["seed001_three_layer_sigmoid_w25_3"]
+    """δ(1)₂ of seed 001's network, derived by hand as the document did: forward with w(2)2,2 = 3 but
+    the backward step through W(2) with w(2)2,2 = 2. The engine and finite differences disagree."""
+    ref = reference()["examples"]["seed001_three_layer_as_computed"]
     p = ref["params"]
     x, y = ref["inputs"]["x"], ref["inputs"]["y"]
 
-    def loss(w121, w25):  # ∂L/∂w(1)2,1 (neuron 2's weight from x1) with w(2,5) free
+    def loss(w121, w222):  # ∂L/∂w(1)2,1 (neuron 2's weight from x1) with w(2)2,2 free
         W1 = [list(r) for r in p["W1"]]
         W2 = [list(r) for r in p["W2"]]
         h = [autodiff.dot([w121 if (i, j) == (1, 0) else W1[i][j] for j in range(2)], x) + p["b1"][i] for i in range(3)]
         f1 = [z.sigmoid() for z in h]
-        W2[1][1] = w25
+        W2[1][1] = w222
         f2 = [autodiff.dot(W2[k], f1) + p["b2"][k] for k in range(2)]
         f2 = [z.sigmoid() for z in f2]
         out = (autodiff.dot(p["W3"][0], f2) + p["b3"][0]).sigmoid()
         return 0.5 * (y - out) ** 2
 
-    def by_hand(w121, w25, w25_in_backward):
+    def by_hand(w121, w222, w222_in_backward):
         W1 = [list(r) for r in p["W1"]]
         W1[1][0] = w121.data
         f1 = [sigmoid(sum(W1[i][j] * x[j] for j in range(2)) + p["b1"][i]) for i in range(3)]
         W2 = [list(r) for r in p["W2"]]
-        W2[1][1] = w25.data
+        W2[1][1] = w222.data
         f2 = [sigmoid(sum(W2[k][i] * f1[i] for i in range(3)) + p["b2"][k]) for k in range(2)]
         out = sigmoid(sum(p["W3"][0][k] * f2[k] for k in range(2)) + p["b3"][0])
         d6 = (out - y) * out * (1 - out)
         d4, d5 = (p["W3"][0][k] * d6 * f2[k] * (1 - f2[k]) for k in range(2))
-        w25b = w25.data if w25_in_backward is None else w25_in_backward
-        d2 = f1[1] * (1 - f1[1]) * (p["W2"][0][1] * d4 + w25b * d5)
+        w222b = w222.data if w222_in_backward is None else w222_in_backward
+        d2 = f1[1] * (1 - f1[1]) * (p["W2"][0][1] * d4 + w222b * d5)
         return d2 * x[0]
 
-    doc = {"w121": p["W1"][1][0], "w25": 3.0}
+    doc = {"w121": p["W1"][1][0], "w222": 3.0}
     slip = check_formula(loss, {"w121": lambda a, b: by_hand(a, b, 2.0)}, at=doc, samples=5, seed=0)
     row = slip.rows[0]
     assert not slip and not row.ok

@@ -199,10 +199,10 @@ def seed001_network(ref):
     return loss
 
 
-def test_seed001_printed_deltas_name_delta1_2_alone_and_what_w25_2_gives():
-    """Built as the forward pass computes it (w(2,5) = 3), the printed δ's are right except δ(1)₂,
-    which is what w(2,5) = 2 gives: f2'(z2)·(w(2)1,2·δ4 + 2·δ5) with the printed δ4, δ5."""
-    root = seed001_network(reference()["examples"]["seed001_three_layer_sigmoid_w25_3"])
+def test_seed001_printed_deltas_name_delta1_2_alone_and_what_w222_2_gives():
+    """Built as the forward pass computes it (w(2)2,2 = 3), the printed δ's are right except δ(1)₂,
+    which is what w(2)2,2 = 2 gives: f2'(z2)·(w(2)1,2·δ4 + 2·δ5) with the printed δ4, δ5."""
+    root = seed001_network(reference()["examples"]["seed001_three_layer_as_computed"])
     assert math.isclose(root.data, three_layer_network(3).root.data, rel_tol=1e-15)  # the replay's network
     doc = reference()["document_printed_seed001"]
     hand = {"z6": doc["delta3"], "z4": doc["delta2"][0], "z5": doc["delta2"][1],

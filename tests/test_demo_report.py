@@ -32,7 +32,7 @@ def test_the_notation_map_names_the_same_weights_as_nn(reading):
     """Every drawn weight w(l)i,j of the demo's graph is nn's layers.{l-1}.neurons.{i-1}.w.{j-1}: same value
     and, after the same backward pass, the same gradient."""
     e = ex.three_layer_network(reading)
-    p = ex.reference()["examples"][f"seed001_three_layer_sigmoid_w25_{reading}"]["params"]
+    p = ex.reference()["examples"][ex.REFERENCE_KEYS[reading]]["params"]
     net = nn.MLP.from_weights([(p["W1"], p["b1"]), (p["W2"], p["b2"]), (p["W3"], p["b3"])], activations="sigmoid")
     nn.functional.half_squared_error(net([1.0, 2.0]), 1.0).backward()
     params = dict(net.named_parameters())

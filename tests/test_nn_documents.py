@@ -1,7 +1,7 @@
 """The documents' networks, replayed with ``nn`` number for number.
 
 - Seed 001 §四: the 2-3-2-1 sigmoid network, L = ½(y − ŷ)², y = 1: every z, f(z), δ and gradient
-  of the reference to 1e-9, for both readings of w(2,5); the δ recursion by hand equals backward().
+  of the reference to 1e-9, for both readings of w(2)2,2; the δ recursion by hand equals backward().
 - Seed 000: two softmax outputs with cross-entropy, one backward and one SGD update, against
   PyTorch float64 (when installed) and finite differences.
 - micrograd's demo: MLP 2-16-16-1 on two moons with hinge + 1e-4 L2 reaches 100 % training accuracy,
@@ -21,10 +21,10 @@ from nn_checks import assert_close, fd_close, finite_differences
 
 import nn
 from autodiff import Value
-from autodiff.cli.examples import printed_agrees, reference
+from autodiff.cli.examples import REFERENCE_KEYS, SHARED_NAMES, printed_agrees, reference
 from nn import functional as F
 
-READINGS = ["seed001_three_layer_sigmoid_w25_2", "seed001_three_layer_sigmoid_w25_3"]
+READINGS = [REFERENCE_KEYS[2], REFERENCE_KEYS[3]]  # w(2)2,2 as printed (2), as computed (3)
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "worked_examples.json"
 
 
@@ -42,9 +42,11 @@ def test_project_copy_of_seed001_matches_the_shared_reference():
     if not SHARED.exists():
         pytest.skip("the shared reference folder is not beside this checkout")
     shared = {e["name"]: e for e in json.loads(SHARED.read_text(encoding="utf-8"))["examples"]}
-    for name in READINGS:  # every number; the description is ours, in the project's one weight notation
-        ours = {k: v for k, v in reference()["examples"][name].items() if k != "description"}
-        assert ours == {k: v for k, v in shared[name].items() if k != "description"}
+    theirs_of = {ours: theirs for theirs, ours in SHARED_NAMES.items()}
+    for name in READINGS:  # every number; the name and description are ours (one notation)
+        theirs = theirs_of[name]
+        ours = {k: v for k, v in reference()["examples"][name].items() if k not in ("name", "description")}
+        assert ours == {k: v for k, v in shared[theirs].items() if k not in ("name", "description")}
         assert "w(2,5)" not in reference()["examples"][name]["description"]
 
 
@@ -88,8 +90,8 @@ def test_seed001_delta_recursion_by_hand_equals_backward(name):
                 assert_close(w.grad, deltas[l][j] * inputs[l][i], 1e-12, f"∂L/∂w layer {l + 1} [{j}][{i}]")
 
 
-def test_seed001_printed_numbers_agree_with_w25_3_except_the_documents_slip():
-    _, net, _ = seed001(READINGS[1])
+def test_seed001_printed_numbers_agree_with_w222_3_except_the_documents_slip():
+    _, net, _ = seed001("seed001_three_layer_as_computed")
     printed = reference()["document_printed_seed001"]
     ours = {
         "f1": net.layers[0].neurons[0].out.data,

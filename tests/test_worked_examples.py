@@ -20,7 +20,8 @@ def load_reference() -> dict:
     path = SHARED if SHARED.exists() else None
     if path is None:
         return ex.reference()["examples"]
-    return {e["name"]: e for e in json.loads(path.read_text(encoding="utf-8"))["examples"]}
+    shared = json.loads(path.read_text(encoding="utf-8"))["examples"]
+    return {ex.SHARED_NAMES.get(e["name"], e["name"]): e for e in shared}  # in our names
 
 
 REF = load_reference()
@@ -38,6 +39,7 @@ def test_project_copy_matches_shared_reference():
         assert ours[name]["expected_forward"] == ref["expected_forward"], name
         assert ours[name]["expected_grads"] == ref["expected_grads"], name
         assert ours[name]["params"] == ref["params"], name
+    assert set(ex.SHARED_NAMES.values()) <= set(REF)
 
 
 def test_add_mul_seed001():
@@ -96,10 +98,10 @@ def test_add_mul_seed002():
     assert out.data == 20.0 and (a.grad, b.grad, c.grad) == (4.0, 4.0, 5.0)
 
 
-@pytest.mark.parametrize("w25", [2, 3])
-def test_seed001_network_both_readings(w25):
+@pytest.mark.parametrize("w222", [2, 3])
+def test_seed001_network_both_readings(w222):
     """The 2-3-2-1 network, through dot and sigmoid nodes: every z, f, δ and ∂L/∂W(1)."""
-    r = REF[f"seed001_three_layer_sigmoid_w25_{w25}"]
+    r = REF[ex.REFERENCE_KEYS[w222]]
     p = r["params"]
     a = r["inputs"]["x"]
     acts, zs_by_layer, weights = [a], [], []
@@ -123,8 +125,8 @@ def test_seed001_network_both_readings(w25):
 
 
 def test_replay_finds_the_documents_slip():
-    """With w(2,5) = 3 every printed number agrees except δ(1)₂, which the document computed
-    with w(2,5) = 2; with w(2,5) = 2 the forward numbers disagree from z5 on."""
+    """With w(2)2,2 = 3 every printed number agrees except δ(1)₂, which the document computed
+    with w(2)2,2 = 2; with w(2)2,2 = 2 the forward numbers disagree from z5 on."""
     a, b = ex.three_layer_network(2), ex.three_layer_network(3)
     assert a.ok and b.ok, "the engine matches the float64 references in both readings"
     assert [r.quantity for r in b.document_slips] == ["δ(1)  δ2"]

@@ -162,6 +162,9 @@ NOTATION = (
     "is w(2)2,2: neuron 5's weight on f2, nn's layers.1.neurons.1.w.1."
 )
 CONTESTED = "w(2)2,2"  # neuron 5's weight on f2; nn: layers.1.neurons.1.w.1
+REFERENCE_KEYS = {3: "seed001_three_layer_as_computed", 2: "seed001_three_layer_as_printed"}
+# the shared reference (../shared/) names them in an older notation (w25 = w(2)2,2)
+SHARED_NAMES = {"seed001_three_layer_sigmoid_w25_3": REFERENCE_KEYS[3], "seed001_three_layer_sigmoid_w25_2": REFERENCE_KEYS[2]}
 READINGS = {3: ("three_layer_as_computed", "as the document's own arithmetic computes (its z5 line)"),
             2: ("three_layer_as_printed", "as its W(2) matrix prints")}
 
@@ -171,7 +174,7 @@ def three_layer_network(w222: float) -> Example:
 
     δ of a neuron is ∂L/∂z, the grad of its pre-activation node after ``L.backward()``.
     """
-    key = f"seed001_three_layer_sigmoid_w25_{w222:g}"  # the reference's key (w25: from neuron 2 into 5)
+    key = REFERENCE_KEYS[w222]
     ref = reference()["examples"][key]
     doc = reference()["document_printed_seed001"]
     p, fwd, grads = ref["params"], ref["expected_forward"], ref["expected_grads"]
