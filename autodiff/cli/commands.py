@@ -42,18 +42,24 @@ def assignments(items: list[str], what: str = "value") -> dict[str, float]:
     numbers and constants. Linear in the number of items (a plain number skips the parser)."""
     out: dict[str, float] = {}
     for item in items:
-        name, sep, value = item.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise UsageError(f"expected NAME=VALUE, got {quoted(item)}")
-        check_variable(name)
-        if name in out:
-            raise UsageError(f"{clip(name)} is given twice")
+        name, value = named_item(item, out, "NAME=VALUE")
         try:
             out[name] = constant(value, what)
         except ExpressionError as err:
             raise UsageError(f"in {quoted(item)}: {err}") from None
     return out
+
+
+def named_item(item: str, given, expected: str) -> tuple[str, str]:
+    """``"x=-2"`` → ``("x", "-2")``: a variable name the language accepts, not among ``given``."""
+    name, sep, text = item.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise UsageError(f"expected {expected}, got {quoted(item)}")
+    check_variable(name)
+    if name in given:
+        raise UsageError(f"{clip(name)} is given twice")
+    return name, text
 
 
 # a decimal literal as Python reads it (not "01", which Python refuses; "1_0", "0x1" go to the parser)

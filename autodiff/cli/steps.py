@@ -20,8 +20,8 @@ import sys
 from ..engine import Value
 from ..graph import topological_order
 from ..verify.expression_text import clip, listing, quoted
-from ..verify.expressions import Expression, ExpressionError, check_variable, parse
-from .commands import UsageError, constant, output_label, read_expression
+from ..verify.expressions import Expression, ExpressionError, parse
+from .commands import UsageError, constant, named_item, output_label, read_expression
 
 NAMING = ("Inputs are NAME=NUMBER; an inner node is named by a definition NAME=EXPRESSION that uses names, e.g. "
           "q='x+y' (the node the expression computes as x + y; the expression may also use q itself). Other "
@@ -56,13 +56,7 @@ def build_named(expr: Expression, items: list[str]) -> tuple[Value, dict[str, Va
     inputs: dict[str, float] = {}
     definitions: dict[str, Expression] = {}
     for item in items:
-        name, sep, text = item.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise UsageError(f"expected NAME=VALUE or NAME=EXPRESSION, got {quoted(item)}")
-        check_variable(name)
-        if name in inputs or name in definitions:
-            raise UsageError(f"{clip(name)} is given twice")
+        name, text = named_item(item, inputs.keys() | definitions.keys(), "NAME=VALUE or NAME=EXPRESSION")
         try:
             value = parse(text)
         except ExpressionError as err:

@@ -20,6 +20,7 @@ from ..forward import check_seeds
 from ..graph import topological_order
 from ..text.display import Listing, check_digits, fmt, formula, unique_names
 from .drawing import build, pipe
+from .frames import write_numbered
 from .options import DrawOptions, FrameState
 from .trace import _html_table, _text_table, trace_backward
 
@@ -168,18 +169,8 @@ def render_forward_frames(root: Value, seeds: Mapping, fmt_: str = "png", *, max
 def save_forward_frames(root: Value, seeds: Mapping, folder: str | Path, fmt: str = "png", *,
                         max_steps: int = MAX_STEPS, **draw_options) -> list[Path]:  # fmt: skip
     """One image per forward-mode step, ``forward_001.png``, ... in ``folder`` (created if needed)."""
-    from pathlib import Path
-
-    folder = Path(folder)
     _, images = render_forward_frames(root, seeds, fmt, max_steps=max_steps, **draw_options)
-    folder.mkdir(parents=True, exist_ok=True)
-    width = max(3, len(str(len(images))))
-    written = []
-    for i, data in enumerate(images, 1):
-        path = folder / f"forward_{i:0{width}d}.{fmt}"
-        path.write_bytes(data)
-        written.append(path)
-    return written
+    return write_numbered(folder, "forward", fmt, images)
 
 
 class SideBySide:

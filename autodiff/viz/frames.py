@@ -95,15 +95,20 @@ def save_frames(source: Value | BackwardTrace, folder: str | Path, fmt: str = "p
                 max_steps: int = MAX_STEPS, **draw_options) -> list[Path]:  # fmt: skip
     """One image per backward step, ``step_001.png``, ``step_002.png``, ... in ``folder``
     (created if needed). Traces the pass as ``trace_backward`` does, unless given a trace."""
+    _, images = render_frames(source, fmt, max_steps=max_steps, **draw_options)
+    return write_numbered(folder, "step", fmt, images)
+
+
+def write_numbered(folder: str | Path, prefix: str, fmt: str, images: list[bytes]) -> list[Path]:
+    """Write ``images`` as ``{prefix}_001.{fmt}``, ... into ``folder`` (created if needed): their paths."""
     from pathlib import Path
 
     folder = Path(folder)
-    _, images = render_frames(source, fmt, max_steps=max_steps, **draw_options)
     folder.mkdir(parents=True, exist_ok=True)
     width = max(3, len(str(len(images))))
     written = []
     for i, data in enumerate(images, 1):
-        path = folder / f"step_{i:0{width}d}.{fmt}"
+        path = folder / f"{prefix}_{i:0{width}d}.{fmt}"
         path.write_bytes(data)
         written.append(path)
     return written
