@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import struct
 
+import graphs
 import pytest
 
 import autodiff
@@ -17,12 +18,7 @@ from autodiff.verify import diagnosis as D
 
 def add_mul():
     """Seed 001 §三: q = x + y, f = q·z at (−2, 5, −4): ∂f/∂q = −4, ∂f/∂x = ∂f/∂y = −4, ∂f/∂z = 3."""
-    x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
-    q = x + y
-    q.label = "q"
-    f = q * z
-    f.label = "f"
-    return f
+    return graphs.add_mul()[-1]
 
 
 def reuse():
@@ -37,13 +33,7 @@ def reuse():
 
 def gate():
     """Seed 001 §三's sigmoid gate: f = σ(w0·x0 + w1·x1 + w2) = σ(1); ∂f/∂dot = σ(1)(1 − σ(1))."""
-    w0, x0, w1, x1, w2 = (Value(v, label=n) for v, n in [(2.0, "w0"), (-1.0, "x0"), (-3.0, "w1"), (-2.0, "x1"),
-                                                          (-3.0, "w2")])  # fmt: skip
-    dot = w0 * x0 + w1 * x1 + w2
-    dot.label = "dot"
-    f = dot.sigmoid()
-    f.label = "f"
-    return f
+    return graphs.sigmoid_gate()[-1]
 
 
 S1 = 1 / (1 + math.exp(-1.0))  # σ(1) = 0.7311, σ'(1) = 0.1966

@@ -9,6 +9,7 @@ import json
 import random
 import re
 
+import graphs
 import pytest
 from programs import random_program, run_program
 
@@ -25,20 +26,12 @@ EXAMPLES = reference()["examples"]
 
 
 def add_mul():
-    v = {n: Value(x, label=n) for n, x in EXAMPLES["cs231n_add_mul"]["inputs"].items()}
-    q = v["x"] + v["y"]
-    q.label = "q"
-    f = q * v["z"]
-    f.label = "f"
-    return f, {**v, "q": q}
+    x, y, z, q, f = graphs.add_mul()
+    return f, {"x": x, "y": y, "z": z, "q": q}
 
 
 def sigmoid_gate():
-    v = {n: Value(x, label=n) for n, x in EXAMPLES["cs231n_sigmoid_gate"]["inputs"].items()}
-    dot = v["w0"] * v["x0"] + v["w1"] * v["x1"] + v["w2"]
-    dot.label = "dot"
-    f = dot.sigmoid()
-    f.label = "f"
+    v, _, f = graphs.sigmoid_gate()
     return f, v
 
 
