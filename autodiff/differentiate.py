@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from . import engine
 from .engine import Value
-from .graph import edges, gradients
+from .graph import gradients
 from .guards import check_data
 from .higher import grad_on, merged_order, value_gradients
 
@@ -30,10 +30,10 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
     seeds = _seeds(grad_outputs, len(outs), create_graph)
     if not create_graph:
         anomaly = engine._mode.anomaly
-        if len(outs) == 1 and anomaly is None:
-            found = gradients(outs[0], seeds[0])
+        if len(outs) == 1:
+            found = gradients(outs[0], seeds[0], anomaly=anomaly)
         else:
-            found = _float_pass(merged_order(outs), outs, seeds, anomaly)
+            found = gradients(outs[0], order=merged_order(outs), seeds=zip(outs, seeds), anomaly=anomaly)
     else:
         m = engine._mode
         with grad_on(m):
@@ -82,23 +82,6 @@ def _seeds(grad_outputs, n: int, create_graph: bool) -> list:
         else:
             out.append(check_data(s, f"grad: grad_outputs[{k}]"))
     return out
-
-
-def _float_pass(order: list, outs: list, seeds: list, anomaly=None) -> dict:
-    """``graph.gradients`` with several seeded roots: one pass, Σ of their gradients (the same
-    arithmetic). Under ``detect_anomaly`` the first gradient that is not finite raises its error."""
-    grads = dict.fromkeys(order, 0.0)
-    for o, s in zip(outs, seeds):
-        grads[o] += s
-    for v in reversed(order):
-        g = grads[v]
-        if g or v._a is not None:
-            for i, (p, local) in enumerate(edges(v)):
-                new = grads[p] + g * local
-                if anomaly is not None and new - new != 0.0:  # (nan != 0 too)
-                    anomaly.fail(v, i, p, g, local, new)
-                grads[p] = new
-    return grads
 
 
 __all__ = ["grad"]

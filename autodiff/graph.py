@@ -118,14 +118,26 @@ def _propagate(order: list[Value]) -> None:
                     p.grad += g * local
 
 
-def gradients(root: Value, grad: float = 1.0, order: list[Value] | None = None) -> dict[Value, float]:
+def gradients(root: Value, grad: float = 1.0, order: list[Value] | None = None, *,
+              seeds: Iterable[tuple[Value, float]] | None = None, anomaly=None) -> dict[Value, float]:  # fmt: skip
     """{v: grad · ∂root/∂v} for every node v of ``root``'s graph: the backward pass from zero in a
     dict, touching no ``.grad`` (what the tools show). ``_propagate`` line by line, ``grads[v]`` in
     place of ``v.grad``, so the numbers are bitwise those ``root.backward(grad)`` leaves on a fresh
-    graph (``tests/test_tools_leave_grads.py`` checks it)."""
+    graph (``tests/test_tools_leave_grads.py`` checks it).
+
+    ``seeds``: (root, seed) pairs of several roots instead (``order`` then covers them all), their
+    gradients summed in one pass (``autodiff.grad``). With ``anomaly`` (a ``detect_anomaly`` record)
+    the first gradient that is not finite raises through ``anomaly.fail(...)``."""
     order = topological_order(root) if order is None else order
     grads = dict.fromkeys(order, 0.0)
-    grads[root] = grad
+    if seeds is None:
+        grads[root] = grad
+    else:
+        for o, s in seeds:
+            grads[o] += s
+    if anomaly is not None:
+        _gradients_checked(order, grads, anomaly)
+        return grads
     for v in reversed(order):
         g = grads[v]
         a = v._a
@@ -140,6 +152,18 @@ def gradients(root: Value, grad: float = 1.0, order: list[Value] | None = None) 
                 for p, local in zip(parents, v._db):
                     grads[p] += g * local
     return grads
+
+
+def _gradients_checked(order: list[Value], grads: dict, anomaly) -> None:
+    """``gradients``' pass that stops at the first gradient that is NaN or infinite."""
+    for v in reversed(order):
+        g = grads[v]
+        if g or v._a is not None:
+            for i, (p, local) in enumerate(edges(v)):
+                new = grads[p] + g * local
+                if new - new != 0.0:
+                    anomaly.fail(v, i, p, g, local, new)
+                grads[p] = new
 
 
 def _propagate_checked(order: list[Value], anomaly) -> None:
