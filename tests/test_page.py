@@ -170,9 +170,9 @@ def test_the_command_writes_the_page_and_the_legend(tmp_path):
 def named(box: dict, typed: float) -> tuple[str, str] | None:
     """What the page's script does with a typed number: None when right, else the first slip whose
     value agrees (check_backward's agreement), as (kind, hint); ("", "") when none does."""
-    if page_hints.close(typed, box["v"]):
+    if page_hints.agrees(typed, box["v"]):
         return None
-    return next(((k, h) for x, h, k in box["hints"] if page_hints.close(typed, x)), ("", ""))
+    return next(((k, h) for x, h, k in box["hints"] if page_hints.agrees(typed, x)), ("", ""))
 
 
 def test_the_quiz_boxes_hold_the_right_numbers_and_the_slips_hints():

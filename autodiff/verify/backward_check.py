@@ -23,10 +23,10 @@ from ..engine import Value
 from ..graph import gradients, topological_order
 from ..text import tables
 from ..text.display import fmt, formula, node_names, unique_names
+from ..text.slips import ATOL, RTOL, agrees
 from .diagnosis import Context, Diagnosis, diagnose
 from .diagnosis import _edge_local as edge_local
 
-RTOL, ATOL = 1e-3, 0.0
 MAX_DIAGNOSED = 100  # wrong nodes given a diagnosis (each reads the graph between it and your next values)
 Hand = Mapping[Any, float] | Callable[[Value], Any]
 
@@ -198,9 +198,7 @@ def check_backward(root: Value, hand: Hand, hand_local: Mapping | None = None, *
     engine = gradients(root, order=order)
 
     def agree(mine: float, reference: float) -> bool:
-        if not (math.isfinite(mine) and math.isfinite(reference)):  # inf agrees with inf of its sign only
-            return mine == reference
-        return abs(mine - reference) <= atol + rtol * abs(reference)
+        return agrees(mine, reference, rtol, atol)
 
     drawn = node_names(order)
     rows = [NodeRow(v, names[v], formula(v, drawn) if not v.is_leaf else "input", engine[v], given[v],

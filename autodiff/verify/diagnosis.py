@@ -24,21 +24,22 @@ from dataclasses import dataclass
 from ..engine import Value
 from ..graph import edges
 from ..text.display import fmt, formula, rule_of
+from ..text.slips import (  # the kinds, named in text/slips.py, are read as diagnosis.CHAIN, ...
+    CHAIN,
+    FACTOR_2,
+    FOLLOWS,
+    INPUT_FOR_OUTPUT,
+    KINDS,
+    MISSING_PATH,
+    OUTPUT_SEED,
+    OVERWRITTEN,
+    SIGN,
+    SWAPPED,
+    UNKNOWN,
+    VALUE_FOR_DERIVATIVE,
+    WRONG_LOCAL,
+)
 
-OUTPUT_SEED = "output seed"
-FOLLOWS = "follows upstream"
-WRONG_LOCAL = "wrong local"
-SIGN = "sign flipped"
-OVERWRITTEN = "overwritten"
-MISSING_PATH = "missing path"
-CHAIN = "chain forgotten"
-SWAPPED = "mul swapped"
-VALUE_FOR_DERIVATIVE = "value for derivative"
-INPUT_FOR_OUTPUT = "input for output"
-FACTOR_2 = "factor of 2"
-UNKNOWN = "no known slip"
-KINDS = (OUTPUT_SEED, FOLLOWS, WRONG_LOCAL, SIGN, OVERWRITTEN, MISSING_PATH, CHAIN, SWAPPED, VALUE_FOR_DERIVATIVE,
-         INPUT_FOR_OUTPUT, FACTOR_2, UNKNOWN)  # fmt: skip
 MAX_SUBSETS = 12  # consumers (or frontier nodes) whose subsets are all tried for a missing path
 
 

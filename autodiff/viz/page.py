@@ -25,10 +25,11 @@ from pathlib import Path
 
 from ..engine import Value
 from ..text.display import fmt, formula
+from ..text.slips import ATOL, RTOL
 from .drawing import build, pipe
 from .frames import MAX_STEPS, backward_trace, frame_states
 from .options import DrawOptions, FrameState
-from .page_hints import ATOL, RTOL, step_boxes
+from .page_hints import step_boxes
 from .style import DATA_INK, GRAD_INK, MAX_TIP_NAME, printable
 from .trace import BackwardTrace, ForwardTrace, trace_forward
 

@@ -11,27 +11,19 @@ before it). The slips, in the order they are tried:
 
 (P.grad's box: b plus the contribution's slip). A slip whose value agrees with the right one is
 left out; the page names the first slip whose value agrees with the typed one. Agreement is
-``check_backward``'s: |typed − right| ≤ ATOL + RTOL·|right|. The kinds and the wording are
-``verify.diagnosis``'s (which viz may not import; tests/test_page.py checks that they agree), except
-"upstream alone", which ``check_backward`` cannot see (it reads whole gradients, not products).
+``check_backward``'s and the kinds are its diagnosis's (both in ``text/slips.py``); the wording
+follows the diagnosis's (tests/test_page.py checks it), and "upstream alone" is the page's own.
 Texts are plain (the page writes them with ``textContent``), names through ``style.printable``.
 """
 
 from __future__ import annotations
 
 from ..text.display import fmt
+from ..text.slips import CHAIN, OVERWRITTEN, SIGN, SWAPPED, UPSTREAM_ALONE, agrees
 from .style import MAX_TIP_NAME, printable
 from .trace import BackwardTrace, Step
 
-RTOL, ATOL = 1e-3, 0.0  # check_backward's (verify.backward_check.RTOL, ATOL)
-CHAIN, UPSTREAM_ALONE, SIGN, SWAPPED, OVERWRITTEN = (
-    "chain forgotten", "upstream alone", "sign flipped", "mul swapped", "overwritten")  # fmt: skip
 LEADS = {SWAPPED: "mul's operands swapped", OVERWRITTEN: "overwritten instead of accumulated"}
-
-
-def close(x: float, right: float) -> bool:
-    """check_backward's agreement: |x − right| ≤ ATOL + RTOL·|right|."""
-    return abs(x - right) <= ATOL + RTOL * abs(right)
 
 
 def step_boxes(trace: BackwardTrace, step: Step) -> list[dict]:
@@ -74,10 +66,10 @@ def step_boxes(trace: BackwardTrace, step: Step) -> list[dict]:
 def _box(right: float, label: str, shown: str, slips: list[tuple[str, float, str]]) -> dict:
     hints, seen = [], []
     for kind, x, hint in slips:
-        if not close(x, right) and not any(close(x, s) for s in seen):
+        if not agrees(x, right) and not any(agrees(x, s) for s in seen):
             hints.append([x, hint, kind])
             seen.append(x)
     return {"v": right, "shown": float(shown.lstrip("≈")), "label": label, "hints": hints}
 
 
-__all__ = ["ATOL", "CHAIN", "OVERWRITTEN", "RTOL", "SIGN", "SWAPPED", "UPSTREAM_ALONE", "close", "step_boxes"]
+__all__ = ["step_boxes"]
