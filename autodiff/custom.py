@@ -28,11 +28,27 @@ RESERVED = BUILT_IN | {"rsub", "rdiv", "rpow", ""}
 _custom: set[str] = set()  # the names registered here (so that a notebook cell can run twice)
 
 
+class OpName(str):
+    """A registered operation's name, as its nodes record it in ``op``: it carries the row it was
+    registered with, so registering the name again later changes nothing that old nodes computed,
+    in any tool (``Value.row`` reads it). Pickled as the plain name."""
+
+    row: Unary | Binary
+
+    def __new__(cls, name: str, row: Unary | Binary) -> OpName:  # noqa: PYI034 - typing.Self needs 3.11
+        self = super().__new__(cls, name)
+        self.row = row
+        return self
+
+    def __reduce__(self):
+        return str, (str(self),)
+
+
 class Operation:
     """A registered operation: call it on Values (``op(x)``, or ``op(a, b)`` for a binary row)."""
 
     def __init__(self, name: str, row: Unary | Binary) -> None:
-        self.name, self.row = name, row
+        self.name, self.row = OpName(name, row), row
         self.__name__ = name
         self.__doc__ = f"{name}: {row.maths}"
 
@@ -77,7 +93,8 @@ def operation(name: str, symbol: str, forward: Callable, derivative: Callable | 
     or a pair ``(∂out/∂a, ∂out/∂b)`` of ``(a, b, out) -> ...`` for two; written with arithmetic and
     ``autodiff.rules`` helpers so that it also runs on Values (then ``create_graph`` and
     ``autodiff.functional.hessian`` work for it). Registering a name again replaces your earlier
-    row; the built-in names are refused."""
+    row for new nodes; nodes made before keep the row they were made with, in every tool. The
+    built-in names are refused."""
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"an operation's name must be a Python identifier such as 'gelu', got {name!r}")
     if name in RESERVED:

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 
 from . import engine
 from .engine import Value
-from .graph import gradients
+from .graph import gradients, merged_order
 from .guards import check_data
-from .higher import grad_on, merged_order, value_gradients
+from .higher import grad_on, value_gradients
 
 
 def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
@@ -41,7 +41,7 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
             for o, s in zip(outs, seeds):
                 s = s if isinstance(s, Value) else Value(s)
                 start[o] = s if o not in start else start[o] + s
-            found = value_gradients(merged_order(outs), start, m.anomaly)
+            found = value_gradients(merged_order(outs), start, m.anomaly, ins)
     result = []
     for i, x in enumerate(ins):
         if x not in found:

@@ -30,7 +30,7 @@ from .guards import leaf_error, refuse, refuse_node, refuse_pair, type_error
 from .guards import number as _number
 from .node import Node, Number
 from .node import data_of as _data
-from .rules import RULES
+from .rules import RULES, Binary, Unary
 
 
 class _Modes(threading.local):
@@ -309,6 +309,20 @@ class Value(Node):
     sin = _math("sin", math.sin, "sin x;  d/dx = cos x.")
     cos = _math("cos", math.cos, "cos x;  d/dx = −sin x.")
 
+    def apply(self, op: str, *others: Value | Number) -> Value:
+        """This Value through the rules row ``op``, ``others`` its further operands: ``x.apply("tanh")``
+        is ``x.tanh()``; the kinks' rows (``step``, ``sign``, ``above``, ``below``) are made this way."""
+        row = RULES.get(op)
+        if isinstance(row, Unary) and not others:
+            x = self.data
+            return _unary(row, op, self, _forward(row, op, x) if x - x == 0.0 else x)
+        if isinstance(row, Binary) and len(others) == 1:
+            out = _binary(row, op, self, others[0])
+            if out is NotImplemented:
+                raise type_error(op, others[0])
+            return out
+        raise TypeError(f"apply: {op!r} is not an operation of autodiff.RULES taking {1 + len(others)} operand(s)")
+
     # ---- gradients ----------------------------------------------------------------------------
     def backward(self, grad: Number = 1.0, *, order: list[Value] | None = None, create_graph: bool = False) -> None:
         """Add ∂self/∂v · grad to ``v.grad`` for every node v (accumulated, as PyTorch: ``zero_grad`` between
@@ -392,9 +406,9 @@ def _reflected(rule, op: str, other, b: Value) -> Value:
     return _node(out, op, b, rule.local_b(x, y, out), None, x)
 
 
-def _forward(rule, op: str, x: float, y: float) -> float:
-    """A binary row's forward, with an overflow reported as the operation and its numbers."""
+def _forward(rule, op: str, *xs: float) -> float:
+    """A row's forward, with an overflow reported as the operation and its numbers."""
     try:
-        return rule.forward(x, y)
+        return rule.forward(*xs)
     except OverflowError:
-        raise refuse(op, rule.symbol, (x, y)) from None
+        raise refuse(op, rule.symbol, xs) from None

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .graph import edges
+from .graph import edges, merged_order
 from .guards import check_data
-from .higher import merged_order
 
 
 def check_seeds(seeds: Mapping, where: str = "forward_gradient") -> dict:

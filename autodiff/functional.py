@@ -23,9 +23,8 @@ from collections.abc import Callable, Sequence
 from .differentiate import grad
 from .engine import Value
 from .forward import tangents
-from .graph import gradients
+from .graph import gradients, merged_order
 from .guards import check_data
-from .higher import merged_order
 
 Inputs = float | Value | Sequence[float | Value]
 MODES = ("reverse", "forward")

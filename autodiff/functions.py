@@ -17,66 +17,82 @@ _ONLY_VALUES, _ONLY_FLOATS = {Value}, {float}
 
 
 def sum(values: Iterable[Value | float]) -> Value:
-    """Σ xᵢ as one node;  ∂/∂xᵢ = 1 for every Value xᵢ (plain numbers only shift the total).
-    A Value listed twice is a parent twice and gets 2 back, as it would through a chain."""
+    """Σ xᵢ as one node, added left to right;  ∂/∂xᵢ = 1 for every Value xᵢ. Plain numbers among the
+    terms are recorded in their place (``operands``). A Value listed twice is a parent twice and gets
+    2 back, as it would through a chain."""
     values = values if type(values) in (list, tuple) else list(values)
     parents: list[Value] = []
+    terms = None  # the operands, when some are plain numbers
     total = 0.0
-    for v in values:
+    for i, v in enumerate(values):
         if type(v) is Value or isinstance(v, Value):
             parents.append(v)
             total += v.data
         else:
-            total += _plain(v, "sum")
+            if terms is None:
+                terms = list(values[:i])
+            v = _plain(v, "sum")
+            total += v
+        if terms is not None:
+            terms.append(v)
     if not is_finite(total):  # every term was finite: the sum overflowed
         raise refuse("sum", "+", _terms(values))
-    return _node(total, "sum", None, None, tuple(parents), (1.0,) * len(parents))
+    return _node(total, "sum", None, None if terms is None else tuple(terms), tuple(parents), (1.0,) * len(parents))
 
 
 def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | float | None = None) -> Value:
     """Σ wᵢxᵢ (+ bias) as one node;  ∂/∂wᵢ = xᵢ, ∂/∂xᵢ = wᵢ, ∂/∂bias = 1 (for the entries that are
     Values). Parents are recorded grouped: the Values among ``ws``, then ``bias``, then those among
-    ``xs`` (a neuron reads w₀…wₙ, b, x₀…xₙ). With each local derivative the node also keeps its
-    partner, the Value or number it was read from, for higher-order passes."""
+    ``xs`` (a neuron reads w₀…wₙ, b, x₀…xₙ). The node keeps ``ws``, ``xs`` and ``bias`` as given (its
+    ``operands``), so higher-order passes and the tools read each parent's partner from them."""
     ws = ws if type(ws) is tuple else tuple(ws)
     xs = xs if type(xs) is tuple else tuple(xs)
     if len(ws) != len(xs):
         raise ValueError(f"dot needs two sequences of the same length, got {len(ws)} and {len(xs)}")
-    wd, w_pick = _split(ws)
-    xd, x_pick = _split(xs)
+    wd, w_pick, ws = _split(ws)
+    xd, x_pick, xs = _split(xs)
     total = builtins.sum(map(mul, wd, xd))
     if w_pick is ALL:
-        parents, locals_, partners = ws, tuple(xd), xs
+        parents, locals_ = ws, tuple(xd)
     else:
-        parents, locals_, partners = (tuple(seq[i] for i in w_pick) for seq in (ws, xd, xs))
+        parents, locals_ = tuple(ws[i] for i in w_pick), tuple(xd[i] for i in w_pick)
     if isinstance(bias, Value):
         total += bias.data
-        parents, locals_, partners = (*parents, bias), (*locals_, 1.0), (*partners, 1.0)
+        parents, locals_ = (*parents, bias), (*locals_, 1.0)
     elif bias is not None:
-        total += _plain(bias, "dot")
+        bias = _plain(bias, "dot")
+        total += bias
     if x_pick is ALL:
-        parents, locals_, partners = parents + xs, locals_ + tuple(wd), partners + ws
+        parents, locals_ = parents + xs, locals_ + tuple(wd)
     elif x_pick:
         parents += tuple(xs[i] for i in x_pick)
         locals_ += tuple(wd[i] for i in x_pick)
-        partners += tuple(ws[i] for i in x_pick)
     if not is_finite(total):
         raise _dot_error(wd, xd, bias)
-    return _node(total, "dot", None, partners, parents, locals_)
+    return _node(total, "dot", None, (ws, xs, bias), parents, locals_)
+
+
+def dot_node(total: float, ws: tuple, xs: tuple, bias, parents: tuple, locals_: tuple) -> Value:
+    """A dot node from parts its caller computed (``nn``'s neurons: ``total`` = Σ wᵢxᵢ + bias added as
+    ``dot`` adds, ``ws``/``xs`` tuples of Values and floats, parents and locals grouped as ``dot`` groups
+    them), recorded exactly as ``dot`` records it."""
+    return _node(total, "dot", None, (ws, xs, bias), parents, locals_)
 
 
 ALL = None  # _split's answer when every entry is a Value
 
 
-def _split(seq: tuple) -> tuple[list[float], list[int] | None]:
-    """The numbers of ``seq`` and the positions of its Values (``ALL`` when all are Values)."""
+def _split(seq: tuple) -> tuple[list[float], list[int] | None, tuple]:
+    """The numbers of ``seq``, the positions of its Values (``ALL`` when all are Values), and ``seq``
+    with its plain numbers as floats."""
     kinds = set(map(type, seq))
     if kinds <= _ONLY_VALUES:
-        return [v.data for v in seq], ALL
+        return [v.data for v in seq], ALL, seq
     if kinds <= _ONLY_FLOATS:
-        return list(seq), []
+        return list(seq), [], seq
     datas = [v.data if isinstance(v, Value) else _plain(v, "dot") for v in seq]
-    return datas, [i for i, v in enumerate(seq) if isinstance(v, Value)]
+    picks = [i for i, v in enumerate(seq) if isinstance(v, Value)]
+    return datas, picks, tuple(v if isinstance(v, Value) else d for v, d in zip(seq, datas))
 
 
 def max(a: Value | float, b: Value | float) -> Value:

@@ -1,4 +1,10 @@
-"""Walking a graph of Values: the topological order and the backward pass.
+"""The walk: the topological order and the backward pass, once for every tool.
+
+``walk`` is the chain rule, upstream × local accumulated over every path in reverse topological order:
+``autodiff.grad``, ``create_graph`` (with Value locals, ``higher.py``), ``detect_anomaly``, the traces, the
+page, ``check_backward``'s engine side and the replay's recorder all run it. ``backward()`` runs
+``_propagate``, the same walk written out on ``.grad`` for speed (the engine's one hand-written pass:
+``tests/test_walk.py`` holds it bitwise to ``walk``). ``forward.py`` has the one forward-mode walk.
 
 Works on the node layout of ``engine.Value`` (``_a, _da, _b, _db``) and imports nothing from it
 (the engine imports this module): ``Value`` below is that layout, described as a protocol.
@@ -81,22 +87,19 @@ def backpropagate(root: Value, grad: float, order: list[Value] | None = None, an
         what = f"got a {type(order).__name__}" if type(order) is not list else (
             "it is empty" if not order else "its last node is not this root")  # fmt: skip
         raise ValueError(f"backward(order=...) needs topological_order(root), the list that ends in this root: {what}")
+    if anomaly is not None:  # the pass in a dict first: a failure leaves every grad as it was
+        found = gradients(root, grad, order, anomaly=anomaly)
+        for v in order:
+            v.grad += found[v]
+        return
     saved = None
-    if anomaly is not None or any(map(_get_grad, order)):
+    if any(map(_get_grad, order)):
         # Grads left from earlier passes: run this pass from zero, then add the old ones back,
         # so that a node's upstream is this pass's gradient alone.
         saved = [v.grad for v in order]
         zero_grad(order)
     root.grad = grad
-    if anomaly is None:
-        _propagate(order)
-    else:
-        try:
-            _propagate_checked(order, anomaly)
-        except BaseException:
-            for v, old in zip(order, saved):
-                v.grad = old
-            raise
+    _propagate(order)
     if saved is not None:
         for v, old in zip(order, saved):
             v.grad = old + v.grad
@@ -118,16 +121,43 @@ def _propagate(order: list[Value]) -> None:
                     p.grad += g * local
 
 
+def edges(v: Value) -> list[tuple[Value, float]]:
+    """(parent, ∂v/∂parent) for each parent of ``v``, in the order it records them."""
+    a = v._a
+    if a is not None:
+        return [(a, v._da)] if v._b is None else [(a, v._da), (v._b, v._db)]
+    return list(zip(v._b, v._db)) if v._b is not None else []
+
+
+def walk(order: list[Value], grads: dict, edges_of=edges, step=None) -> dict:
+    """The chain rule over ``order`` (every node after its parents), from the gradients in ``grads``
+    (the roots' seeds; ``dict.fromkeys(order, 0.0)`` with them for floats): for each node from the
+    last back, each (parent, local) of ``edges_of(node)`` adds upstream × local to the parent's entry
+    (a local of exactly 1.0 passes the upstream on: the same float, no new Value). A node without an
+    entry was not reached and passes nothing. ``step(v, i, p, g, local, before, after)``, when given,
+    sees every addition (traces, anomaly checks) and may raise to stop. Returns ``grads``."""
+    get = grads.get
+    for v in reversed(order):
+        g = get(v)
+        if g is None:
+            continue
+        for i, (p, local) in enumerate(edges_of(v)):
+            c = g if (type(local) is float and local == 1.0) else g * local
+            old = get(p)
+            new = c if old is None else old + c
+            if step is not None:
+                step(v, i, p, g, local, old, new)
+            grads[p] = new
+    return grads
+
+
 def gradients(root: Value, grad: float = 1.0, order: list[Value] | None = None, *,
               seeds: Iterable[tuple[Value, float]] | None = None, anomaly=None) -> dict[Value, float]:  # fmt: skip
     """{v: grad · ∂root/∂v} for every node v of ``root``'s graph: the backward pass from zero in a
-    dict, touching no ``.grad`` (what the tools show). ``_propagate`` line by line, ``grads[v]`` in
-    place of ``v.grad``, so the numbers are bitwise those ``root.backward(grad)`` leaves on a fresh
-    graph (``tests/test_tools_leave_grads.py`` checks it).
-
-    ``seeds``: (root, seed) pairs of several roots instead (``order`` then covers them all), their
-    gradients summed in one pass (``autodiff.grad``). With ``anomaly`` (a ``detect_anomaly`` record)
-    the first gradient that is not finite raises through ``anomaly.fail(...)``."""
+    dict, touching no ``.grad`` (what the tools show); bitwise what ``root.backward(grad)`` leaves on
+    a fresh graph. ``seeds``: (root, seed) pairs of several roots instead (``order`` then covers them
+    all), their gradients summed in one pass (``autodiff.grad``). With ``anomaly`` (a
+    ``detect_anomaly`` record) the first gradient that is not finite raises through ``anomaly.fail``."""
     order = topological_order(root) if order is None else order
     grads = dict.fromkeys(order, 0.0)
     if seeds is None:
@@ -135,54 +165,35 @@ def gradients(root: Value, grad: float = 1.0, order: list[Value] | None = None, 
     else:
         for o, s in seeds:
             grads[o] += s
-    if anomaly is not None:
-        _gradients_checked(order, grads, anomaly)
-        return grads
-    for v in reversed(order):
-        g = grads[v]
-        a = v._a
-        if a is not None:
-            grads[a] += g * v._da
-            b = v._b
-            if b is not None:
-                grads[b] += g * v._db
-        elif g:  # an n-ary node (sum, dot) with no upstream adds exactly 0 to each parent: skipped
-            parents = v._b
-            if parents is not None:
-                for p, local in zip(parents, v._db):
-                    grads[p] += g * local
-    return grads
+    return walk(order, grads, step=None if anomaly is None else _finite_or(anomaly))
 
 
-def _gradients_checked(order: list[Value], grads: dict, anomaly) -> None:
-    """``gradients``' pass that stops at the first gradient that is NaN or infinite."""
-    for v in reversed(order):
-        g = grads[v]
-        if g or v._a is not None:
-            for i, (p, local) in enumerate(edges(v)):
-                new = grads[p] + g * local
-                if new - new != 0.0:
-                    anomaly.fail(v, i, p, g, local, new)
-                grads[p] = new
+def _finite_or(anomaly):
+    """A ``walk`` step that stops at the first gradient that is NaN or infinite."""
+
+    def step(v, i, p, g, local, before, after):
+        if after - after != 0.0:
+            anomaly.fail(v, i, p, g, local, after)
+
+    return step
 
 
-def _propagate_checked(order: list[Value], anomaly) -> None:
-    """``_propagate`` that stops at the first gradient that is NaN or infinite."""
-    for v in reversed(order):
-        g = v.grad
-        for i, (p, local) in enumerate(edges(v)):
-            new = p.grad + g * local
-            if new - new != 0.0:
-                anomaly.fail(v, i, p, g, local, new)
-            p.grad = new
+class _Roots:
+    """A stand-in with the layout of an n-ary node whose parents are the given roots."""
+
+    __slots__ = ("_a", "_b", "_da", "_db")
+
+    def __init__(self, roots: tuple) -> None:
+        self._a, self._b, self._da, self._db = None, roots, None, None
 
 
-def edges(v: Value) -> list[tuple[Value, float]]:
-    """(parent, ∂v/∂parent) for each parent of ``v``, in the order it records them."""
-    a = v._a
-    if a is not None:
-        return [(a, v._da)] if v._b is None else [(a, v._da), (v._b, v._db)]
-    return list(zip(v._b, v._db)) if v._b is not None else []
+def merged_order(roots) -> list:
+    """One topological order for several roots (their nodes once each, every node after its
+    parents): ``topological_order`` of a stand-in node whose parents are the roots, without it."""
+    roots = list(roots)
+    if len(roots) == 1:
+        return topological_order(roots[0])
+    return topological_order(_Roots(tuple(roots)))[:-1]
 
 
 def zero_grad(values: Iterable[Value]) -> None:

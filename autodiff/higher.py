@@ -1,11 +1,12 @@
 """Higher-order gradients: the backward pass with ``create_graph=True``, every gradient a Value.
 
-The same chain rule as ``graph.backpropagate``, upstream × local, accumulated over every path, but
-each local derivative is a Value: the node's ``rules.py`` row evaluated on its parents and on the
-node itself as ``out`` (no second copy of any rule). A row whose derivative is a constant (relu's
-``step``, abs's ``sign``, max's ½ on a tie, ∂(x·3)/∂x = 3) is a number, the one the node recorded,
-so relu'' = 0 as in PyTorch. The gradients then form a graph of their own, and ``.grad.backward()``
-differentiates again.
+The one walk (``graph.walk``), upstream × local accumulated over every path, with each local
+derivative a Value: the row the node recorded, evaluated on its operands and on the node itself as
+``out`` (no second copy of any rule). A kink's choice (relu's ``step``, abs's ``sign``, max's
+``above``) is a node of its own whose derivative is 0, so relu'' = 0 as in PyTorch and a compiled
+replay of the gradient takes the side of its own numbers; a derivative that is a constant
+(∂(x·3)/∂x = 3) is the number the node recorded. The gradients form a graph of their own, and
+``.grad.backward()`` differentiates again.
 
 Imports nothing that imports the engine (``Value.backward`` calls in here): new Values come from
 operations on the graph's own nodes, and grad mode is switched on for this thread through the
@@ -15,100 +16,86 @@ engine's per-thread mode record that ``backward`` hands over (as PyTorch builds 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from .graph import topological_order, walk
+from .rules import Nary, Unary
 
-from .graph import edges, topological_order
-from .rules import RULES, Unary
-
-REFLECTED = {"rsub": "sub", "rdiv": "div", "rpow": "pow"}  # a plain number on the left: 2 - x, 1 / x
 _FAILURES = (ArithmeticError, ValueError)  # what an operation on Values raises (overflow, domain)
 
 
-def value_locals(v) -> list[tuple[object, object]]:
-    """(parent, ∂v/∂parent) for each parent of ``v``, the derivative a Value built by ``v``'s row
-    (or the recorded number where the row gives a constant)."""
-    op, a, b = v.op, v._a, v._b
-    if a is None:
-        if b is None:
-            return []
-        if op == "dot":  # ∂(Σ wᵢxᵢ)/∂wᵢ = xᵢ: the partner each parent was multiplied by
-            return list(zip(b, v._da))
-        if op == "sum":
-            return list(zip(b, v._db))
-        raise TypeError(f"create_graph: no rule for the n-ary operation {op!r}")
-    row = RULES.get(op)
-    if row is None and op in REFLECTED:  # c op x: x is the row's second input
-        local = RULES[REFLECTED[op]].local_b(v._db, a, v)
-        return [(a, local if not _constant(local) else v._da)]
+def value_locals(v, needed=None) -> list[tuple[object, object]]:
+    """(parent, ∂v/∂parent) for each parent of ``v`` (those in ``needed``, when given), read from its
+    record: the node's own row evaluated on its operands and on ``v`` as ``out``, a Value (or the
+    recorded number where the row gives a constant)."""
+    row, parents, recorded = v.row, v.parents, v.local_grads
+    if not parents:
+        return []
     if row is None or not hasattr(row, "forward"):
-        raise TypeError(f"create_graph: the node's operation {op!r} has no row in autodiff.RULES")
+        raise TypeError(f"create_graph: the node's operation {v.op!r} has no row in autodiff.RULES")
+    if isinstance(row, Nary):  # sum: 1; dot: each parent's partner
+        locals_ = v.partners if v.rule == "dot" else recorded
+        return [(p, local) for p, local in zip(parents, locals_) if needed is None or p in needed]
+    operands = v.operands
     if isinstance(row, Unary):
-        local = row.local(a, v)
-        return [(a, local if not _constant(local) else v._da)]
-    second = v._db if b is None else b  # x * 3: the constant 3 is the row's second input
-    da = row.local_a(a, second, v)
-    pairs = [(a, da if not _constant(da) else v._da)]
-    if b is not None:
-        db = row.local_b(a, b, v)
-        pairs.append((b, db if not _constant(db) else v._db))
+        rules = (row.local,)
+    else:
+        rules = (row.local_a, row.local_b)
+    pairs, j = [], 0
+    for i, x in enumerate(operands):
+        if not hasattr(x, "_da"):  # a plain-number operand: no parent
+            continue
+        if needed is None or x in needed:
+            local = rules[i](*operands, v)
+            if isinstance(local, (int, float)):
+                local = recorded[j]
+                if local - local != 0.0:  # √x at 0: a Value holds finite numbers only
+                    raise ZeroDivisionError(f"the local derivative towards operand {i + 1} is {local!r}")
+            pairs.append((x, local))
+        j += 1
     return pairs
 
 
-def _constant(x) -> bool:
-    return isinstance(x, (int, float))
+def reaching(order: list, inputs) -> set:
+    """The nodes of ``order`` from which some of ``inputs`` can be reached (through parents): the
+    only ones a gradient towards ``inputs`` passes through."""
+    found = set(inputs)
+    for v in order:
+        if v not in found and any(p in found for p in v.parents):
+            found.add(v)
+    return found
 
 
-def merged_order(roots: Sequence) -> list:
-    """One topological order for several roots (their nodes once each, every node after its
-    parents): ``topological_order`` of a stand-in node whose parents are the roots, without it."""
-    if len(roots) == 1:
-        return topological_order(roots[0])
-    return topological_order(_Roots(tuple(roots)))[:-1]
-
-
-class _Roots:
-    """A stand-in with the node layout of an n-ary node whose parents are the given roots."""
-
-    __slots__ = ("_a", "_b", "_da", "_db")
-
-    def __init__(self, roots: tuple) -> None:
-        self._a, self._b, self._da, self._db = None, roots, None, None
-
-
-def value_gradients(order: list, seeds: dict, anomaly=None) -> dict:
+def value_gradients(order: list, seeds: dict, anomaly=None, inputs=None) -> dict:
     """{v: Σ over paths of seed × ∂root/∂v, as a Value} for the nodes of ``order`` that the seeded
-    roots reach; ``_propagate`` with Values (a local of exactly 1 passes the upstream on, as
-    PyTorch's add does). Writes no ``.grad``. Under ``detect_anomaly`` a failing step raises the
-    anomaly's error naming the node."""
+    roots reach (only along paths to ``inputs``, when given, as PyTorch computes only what is asked):
+    ``graph.walk`` with Value locals. Writes no ``.grad``. A step that cannot be built (not finite)
+    raises the engine's error naming the node, or the anomaly's under ``detect_anomaly``."""
+    needed = None if inputs is None else reaching(order, inputs)
     grads = dict(seeds)
-    for v in reversed(order):
-        g = grads.get(v)
-        if g is None:
-            continue
-        try:
-            pairs = value_locals(v)
-        except _FAILURES as err:
-            _failed(v, g, grads, anomaly, err)
-        for i, (p, local) in enumerate(pairs):
-            old = grads.get(p)
-            try:
-                c = g if (type(local) is float and local == 1.0) else g * local
-                grads[p] = c if old is None else old + c
-            except _FAILURES as err:
-                _failed(v, g, grads, anomaly, err, i)
-    return grads
+    at = [None]  # the node whose locals the walk is using
+
+    def locals_of(v):
+        at[0] = v
+        return value_locals(v, needed) if needed is None or v in needed else []
+
+    try:
+        return walk(order, grads, locals_of)
+    except _FAILURES as err:
+        if at[0] is None:
+            raise
+        raise _failed(at[0], grads.get(at[0]), anomaly, err) from err
 
 
-def _failed(v, g, grads: dict, anomaly, err: Exception, at: int = 0) -> None:
-    """A local derivative or a contribution that could not be built (not finite): under
-    ``detect_anomaly`` its error names the node, else the engine's error says which operation."""
+def _failed(v, g, anomaly, err: Exception) -> Exception:
+    """The error for a local derivative or a contribution that could not be built (not finite):
+    under ``detect_anomaly`` the anomaly's, naming the node; else the engine's, saying which operation."""
     if anomaly is not None:
-        p, local = edges(v)[at]  # (the recorded float local, for the message)
-        before = grads[p].data if p in grads else 0.0
-        anomaly.fail(v, at, p, g.data, local, before + g.data * local)
+        gd = getattr(g, "data", 0.0)
+        at = next((i for i, local in enumerate(v.local_grads) if (gd * local) - (gd * local) != 0.0), 0)
+        local = v.local_grads[at]
+        anomaly.fail(v, at, v.parents[at], gd, local, gd * local)
     what = f"the {v.op} node" + (f" {v.label!r}" if v.label else "")
-    raise type(err)(f"backward(create_graph=True): {what} at its inputs "
-                    f"({', '.join(repr(p.data) for p, _ in edges(v))}): {err}") from err  # fmt: skip
+    return type(err)(f"backward(create_graph=True): {what} at its inputs "
+                     f"({', '.join(repr(p.data) for p in v.parents)}): {err}")  # fmt: skip
 
 
 def backpropagate_graph(root, seed: float, order: list | None, mode) -> None:

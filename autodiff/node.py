@@ -1,11 +1,24 @@
-"""What a node recorded, read back, and copies: the side of ``engine.Value`` that makes no new nodes
-(its base class, no slots of its own). ``parents``, ``local_grads`` and ``constant`` decode the layout
-described in ``engine.py``; ordering compares ``data``, while equality and hashing stay by identity,
-so Values can key dicts."""
+"""The record: what a node computed, read back. The one interface every tool reads (only the engine
+core, ``engine.py``, ``functions.py``, ``graph.py`` and this file, touch the slots):
+
+    v.op          the operation as called ("rsub" for 2 − x), "" for a leaf
+    v.rule        the rules row it follows ("sub" for 2 − x)
+    v.row         that row itself, as it was when v was made (a user operation registered again
+                  later does not change what old nodes computed)
+    v.operands    what the forward combined, in order: Values and plain numbers (the 3 of x·3, the
+                  constants of a sum, dot's w₀, x₀, w₁, x₁, … and its bias last)
+    v.parents     the Values among them, in the order the backward visits them
+    v.local_grads ∂v/∂parent for each parent, recorded when v was made
+    v.partners    dot only: each parent's partner (∂(w·x)/∂w = x), a Value or a number
+
+``row.forward(*operands' numbers)`` is ``v.data`` bitwise (``tests/test_record.py``). This base class
+of ``engine.Value`` makes no nodes and has no slots of its own; ordering compares ``data``, while
+equality and hashing stay by identity, so Values can key dicts."""
 
 from __future__ import annotations
 
 from . import graph
+from .rules import REFLECTED, RULES
 
 Number = int | float  # a plain-number operand
 
@@ -32,6 +45,48 @@ class Node:
         if self._a is not None:
             return (self._da,) if self._b is None else (self._da, self._db)
         return self._db if self._b is not None else ()
+
+    @property
+    def operands(self) -> tuple:
+        """What the forward combined, in its order: Values and plain numbers (see the module's docstring)."""
+        a = self._a
+        if a is not None:
+            b = self._b
+            if b is not None:
+                return (a, b)
+            c = self._db
+            if c is None:
+                return (a,)
+            return (c, a) if self.op in REFLECTED else (a, c)
+        if self._b is None:
+            return ()
+        if self.op == "dot":
+            ws, xs, bias = self._da
+            flat = [t for pair in zip(ws, xs) for t in pair]
+            return (*flat, bias) if bias is not None else tuple(flat)
+        return self._b if self._da is None else self._da  # sum: its terms, with the numbers among them
+
+    @property
+    def rule(self) -> str:
+        """The key of the rules row this node follows ("sub" for 2 − x); "" for a leaf."""
+        return REFLECTED.get(self.op, self.op)
+
+    @property
+    def row(self):
+        """The rules row this node followed when it was made (None for a leaf)."""
+        op = self.op
+        own = getattr(op, "row", None)  # a user operation's name carries its row (custom.py)
+        return own if own is not None else RULES.get(REFLECTED.get(op, op))
+
+    @property
+    def partners(self) -> tuple:
+        """A dot node's partner of each parent (the xᵢ of a weight wᵢ, the wᵢ of an input, 1 for a
+        bias), a Value or a number; empty for other nodes."""
+        if self.op != "dot" or self._a is not None:
+            return ()
+        ws, xs, bias = self._da
+        return (*(x for w, x in zip(ws, xs) if isinstance(w, Node)), *((1.0,) if isinstance(bias, Node) else ()),
+                *(w for w, x in zip(ws, xs) if isinstance(x, Node)))
 
     @property
     def constant(self) -> float | None:

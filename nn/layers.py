@@ -24,7 +24,7 @@ from collections.abc import Set as AbstractSet
 from numbers import Real
 from operator import mul
 
-from autodiff import Value, engine, scopes
+from autodiff import Value, engine, functions, scopes
 
 from .module import Module
 
@@ -38,7 +38,7 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "relu": Value.relu,
     "linear": None,
 }
-_node = engine._node  # the engine's node constructor (respects no_grad and autodiff.scope)
+_dot_node = functions.dot_node  # a dot node from parts the neuron computed (respects no_grad and autodiff.scope)
 PATHS_KEPT = 8  # outer scopes whose neuron scopes a Layer keeps ready (see Layer._neuron_paths)
 
 
@@ -203,20 +203,13 @@ def _fire(neuron: Neuron, xt: tuple, xd: tuple, kind: int, path: tuple[str, ...]
     wd = [v.data for v in w]
     total = sum(map(mul, wd, xd)) + wb[-1].data
     if kind == 1:  # every input a Value (hidden layers): parents w, b, x
-        z = _node(total, "dot", None, (*xt, 1.0, *w), wb + xt, (*xd, 1.0, *wd))
+        z = _dot_node(total, w, xt, wb[-1], wb + xt, (*xd, 1.0, *wd))
     elif kind == 0:  # plain-number inputs: only the weights and the bias are parents
-        xd1 = (*xd, 1.0)
-        z = _node(total, "dot", None, xd1, wb, xd1)
+        z = _dot_node(total, w, xd, wb[-1], wb, (*xd, 1.0))
     else:
         idx = [i for i, v in enumerate(xt) if isinstance(v, Value)]
-        z = _node(
-            total,
-            "dot",
-            None,
-            (*xt, 1.0, *(w[i] for i in idx)),
-            wb + tuple(xt[i] for i in idx),
-            (*xd, 1.0, *(wd[i] for i in idx)),
-        )
+        xs = tuple(v if isinstance(v, Value) else d for v, d in zip(xt, xd))
+        z = _dot_node(total, w, xs, wb[-1], wb + tuple(xt[i] for i in idx), (*xd, 1.0, *(wd[i] for i in idx)))
     act = neuron._act
     if act is None:
         out = z

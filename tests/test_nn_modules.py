@@ -26,7 +26,9 @@ def test_a_neuron_is_one_dot_node_with_the_bias_inside():
     assert z.data == 1.0 and out.data == 1 / (1 + math.exp(-1.0))
     ref = autodiff.dot([*n.w, n.b], [*x, 1.0])  # the same record as the engine's own dot, weights first
     assert dict(zip(ref.parents, ref.local_grads)) == dict(zip(z.parents, z.local_grads))
-    assert dict(zip(ref.parents, ref._da)) == dict(zip(z.parents, z._da)), "each parent's partner"
+    assert dict(zip(ref.parents, ref.partners)) == dict(zip(z.parents, z.partners)), "each parent's partner"
+    same = autodiff.dot(n.w, x, n.b)  # what the neuron computes, as the record reads it
+    assert same.operands == z.operands == (n.w[0], x[0], n.w[1], x[1], n.b) and same.data == z.data
     out.backward()  # CS231n's sigmoid gate (seed 001 §三)
     assert [v.grad for v in x] == pytest.approx([0.3932238664829637, -0.5898357997244456], rel=1e-12)
     assert [w.grad for w in n.w] + [n.b.grad] == pytest.approx(

@@ -13,6 +13,7 @@ from autodiff import RULES, Value
 from autodiff.rules import Binary, Nary, Unary
 
 UNARY_CALLS = {
+    "step": lambda x: x.apply("step"), "sign": lambda x: x.apply("sign"),
     "neg": lambda x: -x, "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt, "tanh": Value.tanh,
     "sigmoid": Value.sigmoid, "relu": Value.relu, "softplus": Value.softplus, "abs": abs,
     "sin": Value.sin, "cos": Value.cos,
@@ -21,6 +22,7 @@ BINARY_CALLS = {
     "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
     "div": lambda a, b: a / b, "pow": lambda a, b: a**b, "max": autodiff.max, "min": autodiff.min,
     "leaky_relu": lambda a, b: a.leaky_relu(b),
+    "above": lambda a, b: a.apply("above", b), "below": lambda a, b: a.apply("below", b),
 }
 POINTS = [0.3, 1.7, 2.0, 0.05] + [random.Random(7).uniform(0.1, 3) for _ in range(20)]
 
@@ -94,8 +96,9 @@ def test_dot_records_each_parents_partner_for_higher_order():
     w, x = Value(2.0), Value(3.0)
     d = autodiff.dot([w, x, w], [x, 4.0, 5.0])
     assert d.parents == (w, x, w, x) and d.local_grads == (3.0, 4.0, 5.0, 2.0)  # ws's Values, then xs's
-    assert d._da == (x, 4.0, 5.0, w)  # each local derivative as the Value (or number) it came from
-    assert [p.data if isinstance(p, Value) else p for p in d._da] == list(d.local_grads)
+    assert d.partners == (x, 4.0, 5.0, w)  # each local derivative as the Value (or number) it came from
+    assert d.operands == (w, x, x, 4.0, w, 5.0)  # w₀, x₀, w₁, x₁, w₂, x₂: what the forward multiplied
+    assert [p.data if isinstance(p, Value) else p for p in d.partners] == list(d.local_grads)
 
 
 # ---- the paths engine.py writes out: each must record exactly what its row says -------------------
