@@ -23,7 +23,7 @@ def test_one_notation_for_the_weights(report):
     for other in ("w(2,5)", "w25", "W(2)[", "w(2)5,2", "w(2)4,2"):
         assert other not in report, other
     assert report.count("w(l)i,j is the weight of layer l, of that layer's neuron i, on its input j") == 1
-    assert "w(2)2,2 = 3 as the document's own arithmetic computes" in report
+    assert "w(2)2,2 = 3 as the tutorial's own arithmetic computes" in report
     assert "w(2)2,2 = 2 as its W(2) matrix prints" in report
 
 
@@ -49,11 +49,11 @@ def test_the_notation_map_names_the_same_weights_as_nn(reading):
 def test_the_agreeing_reading_comes_first(report):
     """First the reading that agrees with the document's arithmetic (one ✗), then the contradiction in two
     sentences, then the matrix as printed with its ✗ rows (it used to open with 20 ✗ unexplained)."""
-    agree = report.index("w(2)2,2 = 3 as the document's own arithmetic")
-    verdict = report.index("The document contradicts itself")
+    agree = report.index("w(2)2,2 = 3 as the tutorial's own arithmetic")
+    verdict = report.index("The tutorial contradicts itself")
     other = report.index("2-3-2-1 sigmoid network, w(2)2,2 = 2")
     assert agree < verdict < other
-    before = report[:verdict]
+    before = report[report.index(ex.INTRO) + len(ex.INTRO):verdict]  # the intro names the ✗ rows first
     assert before.count("✗") == 2  # δ2's mark and the line that explains it
     sentences = report[verdict:other].strip()
     assert len(sentences.splitlines()) == 2 and sentences.count(". ") + sentences.endswith(".") == 2

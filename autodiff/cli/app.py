@@ -108,7 +108,7 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     film.add_argument("--frames", metavar="DIR", type=file_name, help="one PNG per backward step in DIR")
     film.add_argument("--gif", metavar="PATH", type=file_name, help="the backward pass as an animated GIF")
 
-    p = command("examples", "replay the documents' worked examples beside their printed numbers",
+    p = command("examples", "replay tutorials' worked examples beside their printed numbers",
                 commands.run_examples)  # fmt: skip
     p.add_argument("--out", metavar="DIR", type=file_name, help="also draw each example's graph into DIR")
     p.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="with --out (default png)")

@@ -293,7 +293,7 @@ def run_examples(args: argparse.Namespace) -> int:
     from ..version import __version__
     from .examples import replay_all, report
 
-    print(f"autodiff {__version__}: the documents' worked examples, replayed by the engine\n")
+    print(f"autodiff {__version__}: worked examples from backpropagation tutorials, replayed by the engine\n")
     text = report()
     print(text)
     if args.out:

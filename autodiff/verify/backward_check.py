@@ -3,7 +3,7 @@ and its slip named (``diagnosis``).
 
 The learner gives ∂L/∂node for some or all nodes (a dict keyed by label, by the drawings' names
 ``v1, v2, ...`` or by Value), optionally their local derivatives ∂child/∂parent per edge, or a
-function that fills ``.grad`` by hand (micrograd's ``_backward`` closures, the documents' δ
+function that fills ``.grad`` by hand (micrograd's ``_backward`` closures, hand derivations' δ
 recursion); the function runs on a copy of the graph. Each given value is set beside the engine's
 (one backward pass from zero, computed on the side): they agree when |hand − engine| ≤ atol +
 rtol·|engine| (gradcheck's rtol; atol = 0 so that gradients as small as 1e-12 are still compared).

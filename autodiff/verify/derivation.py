@@ -102,7 +102,7 @@ def _short(x: float, digits: int) -> str:
 
 
 def _bracketed(t: Term, factor: bool) -> tuple[str, str]:
-    """A number as a factor: negative ones in brackets, as the documents write (−4) · 1."""
+    """A number as a factor: negative ones in brackets, as hand derivations write (−4) · 1."""
     if factor and t.value < 0:
         return f"({t.text})", rf"\left({t.latex}\right)"
     return t.text, t.latex

@@ -1,4 +1,4 @@
-"""Computation graphs as pictures, in the style of CS231n's gate diagrams (seed 001 §三).
+"""Computation graphs as pictures, in the style of CS231n's gate diagrams.
 
 Each Value is a rounded box: its name on top, the forward value above the line and the gradient
 ∂root/∂node below it ("values above the wire, gradients below"). Each operation is a small circle
