@@ -234,3 +234,27 @@ def test_pytorch_float64_hessians_agree(program, xs):
             t = theirs[i][j].item()
             assert math.isclose(mine[i][j], t, rel_tol=1e-8, abs_tol=1e-8), (program, xs, i, j, mine, t)
     tally(len(xs) ** 2)
+
+
+def test_a_reregistered_operation_keeps_its_row_in_every_tool():
+    """Nodes made before an operation's name is registered again keep the row they were made with:
+    eager, create_graph, forward mode, the replay and derivation give one answer for old and new nodes."""
+    from autodiff.custom import remove_operation
+
+    sq = autodiff.operation("crosstool_f", "f", lambda x: x * x, lambda x, out: 2 * x)
+    x = autodiff.Value(3.0, label="x")
+    old = sq(x) * 1.0
+    cube = autodiff.operation("crosstool_f", "f", lambda x: x * x * x, lambda x, out: 3 * x * x)
+    try:
+        new = cube(x) * 1.0
+        for root, value, slope, curve in ((old, 9.0, 6.0, 2.0), (new, 27.0, 27.0, 18.0)):
+            assert root.data == value and autodiff.grad(root, [x]) == (slope,)
+            (first,) = autodiff.grad(root, [x], create_graph=True)
+            assert first.data == slope and autodiff.grad(first, [x]) == (curve,)
+            assert autodiff.forward_gradient(root, {x: 1.0}) == slope
+            replay = autodiff.compile(root, inputs=[x]).gradients([3.0])
+            assert (replay.value, replay.inputs) == (value, [slope])
+            assert autodiff.derivation(root, x).total == slope
+        tally(12)
+    finally:
+        remove_operation("crosstool_f")

@@ -5,6 +5,9 @@ TYPE_CHECKING imports included), and no file over 400 lines."""
 from __future__ import annotations
 
 import ast
+import io
+import re
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -124,3 +127,36 @@ def test_the_layout_check_sees_real_edges():
     assert "autodiff.viz.options" in IMPORTS["autodiff.viz.builder"]
     assert "autodiff" in IMPORTS["nn.functional"]
     assert _part("autodiff.viz.drawing") == "viz" and _part("autodiff.scopes") == "engine"
+
+
+SLOTS = re.compile(r"\._(?:a|da|b|db)\b")
+CORE = {"autodiff/engine.py", "autodiff/node.py", "autodiff/graph.py", "autodiff/functions.py"}
+
+
+def test_only_the_engine_core_reads_the_node_slots():
+    """What a node recorded is read through the record (``node.py``): at most these four files touch
+    the slots ``_a _da _b _db``; every tool, ``nn`` included, reads ``operands``, ``row``, ``parents``..."""
+    readers = {str(p.relative_to(ROOT)) for p in MODULES.values() if SLOTS.search(p.read_text(encoding="utf-8"))}
+    assert readers <= CORE, f"files outside the engine core read the node slots: {sorted(readers - CORE)}"
+
+
+def _spellings(path: Path, word: str) -> int:
+    """How often the code of ``path`` names ``word``: as a name, or as a string that is exactly it (a
+    table's key); calling it as a method (``x.tanh()``), docstrings, comments and examples inside
+    longer texts do not count."""
+    found, previous = 0, ""
+    for tok in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+        if tok.type == tokenize.NAME and tok.string == word and previous != ".":  # x.tanh() uses the op
+            found += 1
+        elif tok.type == tokenize.STRING and tok.string.strip("'\"") == word:
+            found += 1
+        previous = tok.string
+    return found
+
+
+@pytest.mark.parametrize("op", ["softplus", "leaky_relu", "tanh"])
+def test_a_built_in_operation_is_spelled_in_at_most_three_files(op):
+    """A rule lives in its row: the row (rules.py), the engine's method (engine.py) and at most one
+    more file of autodiff/ name the operation in code; every other tool derives what it needs from the row."""
+    files = {str(p.relative_to(ROOT)) for m, p in MODULES.items() if m.startswith("autodiff") and _spellings(p, op)}
+    assert len(files) <= 3 and "autodiff/rules.py" in files, f"{op!r} is spelled in {sorted(files)}"
