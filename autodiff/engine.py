@@ -1,20 +1,19 @@
 """The engine: a scalar ``Value`` that records, when it is created, its parents and its local derivative
 towards each of them; ``backward()`` then applies the chain rule, upstream × local, over every path.
 
-Layout (``__slots__``, one object per node, no closures, no reference cycles):
+Layout (``__slots__``, one object per node, no closures, no reference cycles; ``node.py`` reads it back):
 
     data, grad, label, op   the number, its gradient (0.0 at creation), a name, the operation
-    _a, _da / _b, _db       the parents and ∂self/∂parent; when the second operand was a plain
-                            number (``x * 3``), ``_b = None`` and ``_db`` = that number
-    n-ary nodes (sum, dot)  ``_a = None``, ``_b`` = the parents, ``_db`` = their locals, and for
-                            dot ``_da`` = each parent's partner (∂(w·x)/∂w = x, Value or number)
+    _a, _da / _b, _db       the parents and ∂self/∂parent; a plain-number second operand (``x * 3``):
+                            ``_b = None``, ``_db`` = that number
+    n-ary nodes (sum, dot)  ``_a = None``, ``_b`` = the parents, ``_db`` = their locals; ``_da`` = the
+                            operands: dot's (ws, xs, bias), sum's terms when some are numbers (else None)
     _scope                  set only on nodes made inside ``autodiff.scope(...)``
 
 Each method computes the forward value and asks its ``rules.py`` row for the local derivative; the hot
-ones (+ − × ÷, relu, ** with a number, exp, log, tanh) write their row out inline for the usual operands
-(``tests/test_rules.py`` checks they agree), the rest take the checked path. Operands and results must
-be finite (``guards.py``); grad mode and scopes are per thread (``modes.py``, ``scopes.py``) behind two
-fast-path switches that cost nothing single-threaded.
+ones (+ − × ÷, relu, ** with a number, exp, log, tanh) write their row out inline (``tests/test_rules.py``
+checks they agree). Operands and results must be finite (``guards.py``); grad mode and scopes are per
+thread (``modes.py``, ``scopes.py``) behind two fast-path switches that cost nothing single-threaded.
 """
 
 from __future__ import annotations
@@ -34,32 +33,29 @@ from .rules import RULES, Binary, Unary
 
 
 class _Modes(threading.local):
-    """This thread's modes (``modes.py`` and ``scopes.py`` set them); a new thread starts here."""
-
-    grad, scope, anomaly = True, (), None  # record graphs?  the scope path new nodes get; detect_anomaly
+    grad, scope, anomaly = True, (), None  # this thread's: record graphs? new nodes' scope; detect_anomaly
 
 
 _mode = _Modes()
-# Fast-path switches for every thread at once (modes.py keeps them right): while no thread has grad off,
-# ``_grad_enabled`` is True and a new node is kept without asking its thread; while no thread has a scope
-# or anomaly detection on, ``_tracking`` is False and nodes are allocated bare.
+# Fast-path switches for every thread at once (modes.py keeps them right): while no thread has grad off a
+# new node is kept without asking its thread; while none has a scope or anomaly detection, nodes are bare.
 _grad_enabled, _tracking = True, False
 
 
-def _math(op: str, fn, doc: str):
-    """A method ``x.op()``: fn on the data, the local derivative from the op's row (``_unary``)."""
+def _math(op: str):
+    """A method ``x.op()`` from the op's row: its forward on the data, its local derivative (``_unary``)."""
     rule = RULES[op]
+    fn = rule.forward
 
     def method(self: Value) -> Value:
         return _unary(rule, op, self, fn(self.data))
 
-    method.__name__, method.__qualname__, method.__doc__ = op, f"Value.{op}", doc
+    method.__name__, method.__qualname__, method.__doc__ = op, f"Value.{op}", f"{op};  {rule.maths}."
     return method
 
 
 class Value(Node):
-    """A scalar in a computation graph: ``Value(3.0, label="x")``; ``node.py`` reads back what it
-    recorded (``parents``, ``local_grads``, ``constant``, ``scope``), copies it and detaches it."""
+    """A scalar in a computation graph: ``Value(3.0, label="x")``; ``node.py`` reads back its record."""
 
     __slots__ = ("data", "grad", "label", "op", "_a", "_da", "_b", "_db", "_scope")
 
@@ -303,31 +299,23 @@ class Value(Node):
             return v if _grad_enabled else _forget(v)
         return _unary(_TANH, "tanh", self, d)
 
-    sigmoid = _math("sigmoid", RULES["sigmoid"].forward, "σ(x) = 1/(1 + e⁻ˣ), computed stably;  d/dx = σ(x)(1 − σ(x)).")
-    softplus = _math("softplus", RULES["softplus"].forward, "ln(1 + eˣ), computed stably;  d/dx = σ(x).")
-    abs = __abs__ = _math("abs", abs, "|x|;  d/dx = sign x (0 at x = 0, as PyTorch).")
-    sin = _math("sin", math.sin, "sin x;  d/dx = cos x.")
-    cos = _math("cos", math.cos, "cos x;  d/dx = −sin x.")
+    sigmoid, softplus, sin, cos = map(_math, ("sigmoid", "softplus", "sin", "cos"))  # (σ and softplus: stable)
+    abs = __abs__ = _math("abs")
 
     def apply(self, op: str, *others: Value | Number) -> Value:
-        """This Value through the rules row ``op``, ``others`` its further operands: ``x.apply("tanh")``
-        is ``x.tanh()``; the kinks' rows (``step``, ``sign``, ``above``, ``below``) are made this way."""
-        row = RULES.get(op)
+        """This Value through the rules row ``op`` and its further operands (``x.apply("tanh")``); the
+        kinks' rows (``step``, ``sign``, ``above``, ``below``) are made this way."""
+        row, x = RULES.get(op), self.data
         if isinstance(row, Unary) and not others:
-            x = self.data
             return _unary(row, op, self, _forward(row, op, x) if x - x == 0.0 else x)
-        if isinstance(row, Binary) and len(others) == 1:
-            out = _binary(row, op, self, others[0])
-            if out is NotImplemented:
-                raise type_error(op, others[0])
+        if isinstance(row, Binary) and len(others) == 1 and (out := _binary(row, op, self, others[0])) is not NotImplemented:
             return out
-        raise TypeError(f"apply: {op!r} is not an operation of autodiff.RULES taking {1 + len(others)} operand(s)")
+        raise TypeError(f"apply: {op!r} is not a row of autodiff.RULES taking these {1 + len(others)} operand(s)")
 
     # ---- gradients ----------------------------------------------------------------------------
     def backward(self, grad: Number = 1.0, *, order: list[Value] | None = None, create_graph: bool = False) -> None:
-        """Add ∂self/∂v · grad to ``v.grad`` for every node v (accumulated, as PyTorch: ``zero_grad`` between
-        steps), in an order built iteratively (no recursion limit; ``order=topological_order(root)`` reuses
-        one). ``create_graph=True``: every gradient a Value, from the same rules (``higher.py``)."""
+        """Add ∂self/∂v · grad to ``v.grad`` for every node v (accumulated, as PyTorch), in an iterative order
+        (``order=topological_order(root)`` reuses one); ``create_graph=True``: Values (``higher.py``)."""
         g = _check_data(grad, "backward(grad=...)")
         if create_graph:
             from .higher import backpropagate_graph  # (it imports nothing that imports the engine)
@@ -367,8 +355,7 @@ def _forget(v: Value) -> Value:
 
 
 def _unary(rule, op: str, x: Value, out: float) -> Value:
-    """A one-input node. Its input is checked (nan or inf data set by hand: tanh(inf) = 1 would hide
-    it), not its output: every unary row is finite on a finite input (exp raises before)."""
+    """A one-input node; its input is checked (tanh(inf) = 1 would hide it), not its output (finite rows)."""
     xd = x.data
     if xd - xd:
         raise refuse(op, rule.symbol, (xd,))
@@ -406,8 +393,7 @@ def _reflected(rule, op: str, other, b: Value) -> Value:
     return _node(out, op, b, rule.local_b(x, y, out), None, x)
 
 
-def _forward(rule, op: str, *xs: float) -> float:
-    """A row's forward, with an overflow reported as the operation and its numbers."""
+def _forward(rule, op: str, *xs: float) -> float:  # a row's forward; an overflow names the op and its numbers
     try:
         return rule.forward(*xs)
     except OverflowError:

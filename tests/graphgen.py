@@ -10,10 +10,10 @@ import math
 from typing import NamedTuple
 
 from hypothesis import strategies as st
+from optable import BINARY, OPS, UNARY, _pos
 
 import autodiff
 from autodiff import Value
-from optable import BINARY, OPS, UNARY, _pos
 
 # constants and inputs meet where rounding shows: 0.1 + 0.3 is not 0.4, x = −0.3 sits on sum([x, 0.3])'s kink
 CONSTANTS = st.sampled_from([2.0, -1.5, 0.5, 3.0, -0.25, 1.0, 0.0, 1e-3, 0.3, 0.1, -0.7, 1e16, -1e16])
@@ -92,7 +92,7 @@ def run(program: Program, leaves: list, t=None) -> list:
     """Every node of the program built from ``leaves`` (Values, or torch tensors when ``t`` is the
     torch module); the last is the root."""
     nodes = list(leaves)
-    pick = lambda r: nodes[r] if type(r) is int else r  # noqa: E731
+    pick = lambda r: nodes[r] if type(r) is int else r
     for ins in program.code:
         kind = ins[0]
         if kind == "u":

@@ -146,9 +146,7 @@ def _spellings(path: Path, word: str) -> int:
     longer texts do not count."""
     found, previous = 0, ""
     for tok in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
-        if tok.type == tokenize.NAME and tok.string == word and previous != ".":  # x.tanh() uses the op
-            found += 1
-        elif tok.type == tokenize.STRING and tok.string.strip("'\"") == word:
+        if tok.type == tokenize.NAME and tok.string == word and previous != "." or tok.type == tokenize.STRING and tok.string.strip("'\"") == word:  # x.tanh() uses the op
             found += 1
         previous = tok.string
     return found
