@@ -175,8 +175,13 @@ def run_check_steps(args: argparse.Namespace) -> int:
     return 0 if report else 1
 
 
+MAX_LINE = 1_000  # bytes of one answer line (an endless line is refused, never read whole)
+MAX_UNREADABLE = 20  # lines that are not numbers, over the whole quiz (then the quiz stops: exit 2)
+
+
 def run_quiz(args: argparse.Namespace) -> int:
     from ..verify.quiz import Quiz, read_number
+    from ..viz.style import printable
 
     if args.expression == "-":
         raise UsageError("the quiz reads its answers from standard input: give the expression as an argument")
@@ -188,24 +193,39 @@ def run_quiz(args: argparse.Namespace) -> int:
     print(f"quiz: the backward pass of {L} = {clip(expr.text, 120)} = {quiz.root.data:.6g}; ∂{L}/∂{L} = 1")
     print(f"{len(quiz)} questions; one answer a line")
     echo = not sys.stdin.isatty()
+    unreadable = 0
     for i, v in enumerate(quiz.questions, 1):
         while True:
             sys.stdout.write(f"{i}. {quiz.prompt(v)} = ? ")
             sys.stdout.flush()
-            line = sys.stdin.readline()
+            line = _answer_line()
             if not line:
                 print()
                 print(quiz.summary())
                 raise UsageError(f"standard input ended after {len(quiz.answers)} of {len(quiz)} answers")
             if echo:
-                print(line.strip())
+                print(printable(line.strip(), 80))  # what was typed, control characters escaped
             try:
                 value = read_number(line)
             except ValueError as err:
-                print(f"  {err}; type a number such as -4 or 1/2")
+                unreadable += 1
+                if unreadable >= MAX_UNREADABLE:
+                    print(quiz.summary())
+                    raise UsageError(f"{unreadable} answers were not numbers: the quiz stops") from None
+                print(f"  {printable(str(err), 200)}; type a number such as -4 or 1/2 (or inf)")
                 continue
             break
         print("  " + quiz.answer(v, value).text(names).replace("\n", "\n  "))
     print(quiz.summary())
     right, total = quiz.score
     return 0 if right == total else 1
+
+
+def _answer_line() -> str:
+    """One line of standard input, at most ``MAX_LINE`` bytes (a longer one is a UsageError); "" at its end."""
+    stream = getattr(sys.stdin, "buffer", sys.stdin)
+    raw = stream.readline(MAX_LINE + 1)
+    line = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    if len(raw) > MAX_LINE and not line.endswith("\n"):
+        raise UsageError(f"an answer line is longer than {MAX_LINE:,} characters")
+    return line
