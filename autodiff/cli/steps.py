@@ -191,7 +191,7 @@ def run_quiz(args: argparse.Namespace) -> int:
     names = quiz.names
     L = names[out]
     print(f"quiz: the backward pass of {L} = {clip(expr.text, 120)} = {quiz.root.data:.6g}; ∂{L}/∂{L} = 1")
-    print(f"{len(quiz)} questions; one answer a line")
+    print(f"{len(quiz)} question{'' if len(quiz) == 1 else 's'}; one answer a line")
     echo = not sys.stdin.isatty()
     unreadable = 0
     for i, v in enumerate(quiz.questions, 1):
