@@ -21,7 +21,7 @@ from ..engine import Value
 from ..graph import topological_order
 from ..verify.expression_text import clip, listing, quoted
 from ..verify.expressions import Expression, ExpressionError, parse
-from .commands import UsageError, constant, named_item, output_label, read_expression
+from .commands import UsageError, check_destinations, constant, named_item, output_label, read_expression
 
 NAMING = ("Inputs are NAME=NUMBER; an inner node is named by a definition NAME=EXPRESSION that uses names, e.g. "
           "q='x+y' (the node the expression computes as x + y; the expression may also use q itself). Other "
@@ -55,8 +55,10 @@ def build_named(expr: Expression, items: list[str]) -> tuple[Value, dict[str, Va
     """The expression's graph from its inputs, with the defined inner nodes labelled: (output, names)."""
     inputs: dict[str, float] = {}
     definitions: dict[str, Expression] = {}
+    taken: set[str] = set()  # the names so far (one set, not a union per item: linear in the items)
     for item in items:
-        name, text = named_item(item, inputs.keys() | definitions.keys(), "NAME=VALUE or NAME=EXPRESSION")
+        name, text = named_item(item, taken, "NAME=VALUE or NAME=EXPRESSION")
+        taken.add(name)
         try:
             value = parse(text)
         except ExpressionError as err:
@@ -148,6 +150,7 @@ def _pairs(items: list[str], option: str) -> list[tuple[str, float]]:
 def run_check_steps(args: argparse.Namespace) -> int:
     from ..verify.backward_check import check_backward
 
+    check_destinations(args)
     expr = read_expression(args.expression)
     out, _ = build_named(expr, args.values)
     if not args.grad and not args.local:
@@ -165,8 +168,11 @@ def run_check_steps(args: argparse.Namespace) -> int:
         local[(child.strip(), parent.strip())] = value
     try:
         report = check_backward(out, hand, local or None)
-    except ValueError as err:  # a name that is no node: say which option named it
-        raise UsageError(str(err).replace("hand_local", "--local", 1).replace("hand", "--grad", 1)) from None
+    except ValueError as err:  # a name that is no node, or no edge: say which option named it, as typed
+        message = str(err)
+        for child, parent in local:
+            message = message.replace(f"hand_local[{(child, parent)!r}]", f"--local {child}/{parent}", 1)
+        raise UsageError(message.replace("hand_local", "--local", 1).replace("hand", "--grad", 1)) from None
     print(report)
     if args.draw:
         from ..viz.drawing import save

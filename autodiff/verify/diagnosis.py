@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from ..engine import Value
 from ..graph import edges
-from ..text.display import fmt, formula, rule_of
+from ..text.display import eq, fmt, formula, rule_of
 from ..text.slips import (  # the kinds, named in text/slips.py, are read as diagnosis.CHAIN, ...
     CHAIN,
     FACTOR_2,
@@ -108,10 +108,10 @@ def diagnose(ctx: Context, v: Value, hand: float, engine_right: Callable[[Value]
         if _feeds(ctx, c, p, region):
             total = _edge_local(c, p)
             if not ok(mine, total) and ok(hand, swapped_to(c, p, total, mine)):
-                return made(WRONG_LOCAL, f"your local derivative ∂{n[c]}/∂{n[p]} = {fmt(mine)} is wrong: "
+                return made(WRONG_LOCAL, f"your local derivative ∂{n[c]}/∂{n[p]} {eq(mine)} is wrong: "
                             f"{_local(c, p, n, total)}", hand, (c, p), mine)  # fmt: skip
     if right and ok(hand, -right):
-        return made(SIGN, f"sign flipped: ∂{L}/∂{n[v]} = {fmt(right)}, your value {fmt(hand)} has the opposite sign",
+        return made(SIGN, f"sign flipped: ∂{L}/∂{n[v]} {eq(right)}, your value {fmt(hand)} has the opposite sign",
                     -right)  # fmt: skip
     found = _paths(ctx, v, hand, G, region, frontier)
     if found is not None:
@@ -123,8 +123,8 @@ def diagnose(ctx: Context, v: Value, hand: float, engine_right: Callable[[Value]
     for guess in dict.fromkeys((local_only, only_locals)):
         if not ok(guess, right) and ok(hand, guess):
             c = slots[0][0] if len(slots) == 1 else None
-            via = f" ∂{n[c]}/∂{n[v]} = {fmt(guess)}" if c is not None else f" ({fmt(guess)})"
-            up = f": multiply it by the upstream ∂{L}/∂{n[c]} = {fmt(G[c])}" if c is not None else " without their upstream"
+            via = f" ∂{n[c]}/∂{n[v]} {eq(guess)}" if c is not None else f" ({fmt(guess)})"
+            up = f": multiply it by the upstream ∂{L}/∂{n[c]} {eq(G[c])}" if c is not None else " without their upstream"
             return made(CHAIN, f"chain forgotten: your value is the local derivative{via} alone{up}", guess,
                         (c, v) if c is not None else None)  # fmt: skip
     for c, slot, p, local in edges_in:
@@ -135,7 +135,7 @@ def diagnose(ctx: Context, v: Value, hand: float, engine_right: Callable[[Value]
                 return made(kind, why, swapped_to(c, p, local, new), (c, p), new)
     for k in (2.0, 0.5):
         if right and ok(hand, k * right):
-            return made(FACTOR_2, f"off by a factor of {'2' if k == 2 else '½'}: ∂{L}/∂{n[v]} = {fmt(right)}, "
+            return made(FACTOR_2, f"off by a factor of {'2' if k == 2 else '½'}: ∂{L}/∂{n[v]} {eq(right)}, "
                         f"your value {fmt(hand)} is {'twice' if k == 2 else 'half'} that", k * right)  # fmt: skip
     implied = [(c, slot, p, local, local + (hand - right) / (G[c] * D[p])) for c, slot, p, local in edges_in
                if G[c] * D[p]]  # fmt: skip
@@ -143,14 +143,14 @@ def diagnose(ctx: Context, v: Value, hand: float, engine_right: Callable[[Value]
         new = float(round(star)) if math.isfinite(star) else star
         if math.isfinite(star) and abs(star) >= 0.5 and not ok(new, local) and ok(hand, swapped_to(c, p, local, new)):
             return made(WRONG_LOCAL, f"wrong local derivative on {n[p]} → {n[c]}: {_local(c, p, n, local, slot)}; "
-                        f"your value is what ∂{n[c]}/∂{n[p]} = {fmt(new)} would give "
+                        f"your value is what ∂{n[c]}/∂{n[p]} {eq(new)} would give "
                         f"({fmt(swapped_to(c, p, local, new))})", swapped_to(c, p, local, new), (c, p), new)  # fmt: skip
     if len(implied) == 1 and math.isfinite(implied[0][4]):
         c, slot, p, local, star = implied[0]
-        return made(WRONG_LOCAL, f"the upstream ∂{L}/∂{n[c]} = {fmt(G[c])} is right, so the local derivative is wrong "
+        return made(WRONG_LOCAL, f"the upstream ∂{L}/∂{n[c]} {eq(G[c])} is right, so the local derivative is wrong "
                     f"(or the product miscomputed): {_local(c, p, n, local, slot)}, your value implies "
                     f"{fmt(star)}", hand, (c, p), star)  # fmt: skip
-    return made(UNKNOWN, f"no known slip fits your value {fmt(hand)}; ∂{L}/∂{n[v]} = {fmt(right)}", None)
+    return made(UNKNOWN, f"no known slip fits your value {fmt(hand)}; ∂{L}/∂{n[v]} {eq(right)}", None)
 
 
 def _region(ctx: Context, v: Value) -> tuple[set[Value], set[Value]]:
@@ -239,7 +239,7 @@ def _suspects(c: Value, slot: int, p: Value, local: float, n: dict) -> list[tupl
     out = []
     row, op, rule = rule_of(c.op), c.op, _local(c, p, n, local, slot)
     if op in ("mul", "dot") and p.data != local:
-        out.append((SWAPPED, p.data, f"{op}'s operands swapped: {rule}; your value uses {n[p]} = {fmt(p.data)} itself"))
+        out.append((SWAPPED, p.data, f"{op}'s operands swapped: {rule}; your value uses {n[p]} {eq(p.data)} itself"))
     if type(row).__name__ == "Unary" and op not in ("neg",):
         x, out_value = p.data, c.data
         function = f"{n[c]} = {row.symbol}({n[p]})"
@@ -251,8 +251,8 @@ def _suspects(c: Value, slot: int, p: Value, local: float, n: dict) -> list[tupl
         except (ArithmeticError, ValueError):
             mixed = None
         if mixed is not None and math.isfinite(mixed) and not math.isclose(mixed, local, rel_tol=1e-9):
-            out.append((INPUT_FOR_OUTPUT, mixed, (f"{rule} needs the output {function} = {fmt(out_value)}; your "
-                        f"value uses the input {n[p]} = {fmt(x)} in its place (giving {fmt(mixed)})")))  # fmt: skip
+            out.append((INPUT_FOR_OUTPUT, mixed, (f"{rule} needs the output {function} {eq(out_value)}; your "
+                        f"value uses the input {n[p]} {eq(x)} in its place (giving {fmt(mixed)})")))  # fmt: skip
     return out
 
 
@@ -260,7 +260,7 @@ def _local(c: Value, p: Value, n: dict, value: float, slot: int | None = None) -
     """The local derivative on p → c in the nodes' own names and in numbers: "∂v1/∂y = 1",
     "∂f/∂z = v1 = 3", "∂f/∂v2 = 1 − f² = 0.7864"."""
     form = _form(c, p, n, slot)
-    return f"∂{n[c]}/∂{n[p]} = {form + ' = ' if form else ''}{fmt(value)}"
+    return f"∂{n[c]}/∂{n[p]} {'= ' + form + ' ' if form else ''}{eq(value)}"
 
 
 def _form(c: Value, p: Value, n: dict, slot: int | None = None) -> str:
@@ -283,12 +283,12 @@ def _computation(ctx: Context, v: Value, G: dict) -> str:
     if len(slots) == 1 and direct(slots[0][0]):
         c, _, local = slots[0]
         form = _form(c, v, n)
-        return f"∂{L}/∂{n[v]} = ∂({formula(c, n)})/∂{n[v]} = {form + ' = ' if form else ''}{fmt(local)}"
+        return f"∂{L}/∂{n[v]} = ∂({formula(c, n)})/∂{n[v]} {'= ' + form + ' ' if form else ''}{eq(local)}"
 
     symbols = " + ".join(f"∂{L}/∂{n[v]} (direct)" if direct(c) else f"∂{L}/∂{n[c]} · ∂{n[c]}/∂{n[v]}"
                          for c, _, _ in slots)  # fmt: skip
     numbers = " + ".join(f"({fmt(local)})" if direct(c) else f"({fmt(G[c])}) · ({fmt(local)})" for c, _, local in slots)
-    return f"∂{L}/∂{n[v]} = {symbols} = {numbers} = {fmt(G[v])}"
+    return f"∂{L}/∂{n[v]} = {symbols} = {numbers} {eq(G[v])}"
 
 
 __all__ = ["KINDS", "Context", "Diagnosis", "diagnose"]

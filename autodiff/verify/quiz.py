@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..engine import Value
 from ..graph import gradients, topological_order
-from ..text.display import fmt, formula, node_names, unique_names
+from ..text.display import eq, fmt, formula, node_names, unique_names
 from ..text.slips import agrees
 from .backward_check import ATOL, RTOL, _lookup
 from .diagnosis import Context, Diagnosis, diagnose
@@ -93,8 +93,8 @@ class Quiz:
     def prompt(self, v: Value) -> str:
         L, name = self.names[self.root], self.names[v]
         if v.is_leaf:
-            return f"∂{L}/∂{name}  ({name} = {fmt(v.data, self.digits)}, an input)"
-        return f"∂{L}/∂{name}  ({name} = {formula(v, node_names(self.order), self.digits)} = {fmt(v.data, self.digits)})"
+            return f"∂{L}/∂{name}  ({name} {eq(v.data, self.digits)}, an input)"
+        return f"∂{L}/∂{name}  ({name} = {formula(v, node_names(self.order), self.digits)} {eq(v.data, self.digits)})"
 
     def answer(self, node, value: float | str) -> Answer:
         """Check the answer for ``node`` (a Value, label or drawing name): right or wrong, with the
@@ -147,7 +147,7 @@ class Quiz:
     def static_html(self) -> str:
         """The picture, then every question with its answer folded away (no widgets needed)."""
         L = self.names[self.root]
-        parts = [(f"<p><b>{html.escape(f'quiz: the backward pass of {L} = {fmt(self.root.data, self.digits)}')}</b>"
+        parts = [(f"<p><b>{html.escape(f'quiz: the backward pass of {L} {eq(self.root.data, self.digits)}')}</b>"
                  f" &mdash; {html.escape(f'∂{L}/∂{L} = 1; give each gradient in this order')}</p>"), self._img(), "<ol>"]
         for v in self.questions:
             a = self.answers.get(v)
