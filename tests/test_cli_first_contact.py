@@ -60,6 +60,7 @@ def test_a_reader_that_goes_away_ends_the_command_quietly_with_141():
         ["draw", "x*y", "x=1", "y=2", "-o", "{missing}/out.png"],
         ["draw", "x*y", "x=1", "y=2", "--frames", "{missing}/frames"],
         ["draw", "x*y", "x=1", "y=2", "--html", "{missing}/steps.html"],
+        ["draw", "x*y", "x=1", "y=2", "--gif", "{missing}/a.gif"],
         ["grad", "x*y", "x=1", "y=2", "--draw", "{missing}/g.svg"],
         ["check-steps", "x*y", "x=1", "y=2", "--grad", "x=2", "--draw", "{missing}/g.svg"],
         ["examples", "--out", "{missing}/graphs"],
