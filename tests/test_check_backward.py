@@ -133,19 +133,19 @@ def test_sigma_used_where_its_derivative_was_needed():
     report = check_backward(gate(), {"f": 1, "dot": S1})
     assert kind(report) == D.VALUE_FOR_DERIVATIVE
     message = report.diagnosis.message
-    assert "σ(x)(1 − σ(x)) = 0.1966" in message and "0.7311" in message and "itself" in message
+    assert "∂f/∂dot = f·(1 − f) = 0.1966" in message and "f = σ(dot)" in message and "itself" in message
 
 
 def test_the_input_used_where_the_output_was_needed():
     report = check_backward(gate(), {"dot": 1.0 * (1 - 1.0)})  # z(1 − z) at z = 1, not σ(z)(1 − σ(z))
     assert kind(report) == D.INPUT_FOR_OUTPUT
-    assert "needs the output σ(dot) = 0.7311" in report.diagnosis.message
+    assert "∂f/∂dot = f·(1 − f) = 0.1966 needs the output f = σ(dot) = 0.7311" in report.diagnosis.message
 
 
 def test_a_wrong_local_the_learner_gave():
     report = check_backward(add_mul(), {"q": -4, "x": 4}, hand_local={("q", "x"): -1.0})
     assert kind(report) == D.WRONG_LOCAL and report.diagnosis.local == -1.0
-    assert "∂/∂a = 1" in report.diagnosis.message
+    assert report.diagnosis.message.endswith("is wrong: ∂q/∂x = 1")  # the rule in the nodes' names
     assert [(r.hand, r.engine, r.ok) for r in report.locals] == [(-1.0, 1.0, False)]
     alone = check_backward(add_mul(), {"q": -4}, hand_local={("f", "q"): 3.0})  # right grads, a wrong local
     assert not alone and alone.first is None and alone.diagnosis.kind == D.WRONG_LOCAL
@@ -191,7 +191,7 @@ def seed001_network(ref):
 
 def test_seed001_printed_deltas_name_delta1_2_alone_and_what_w222_2_gives():
     """Built as the forward pass computes it (w(2)2,2 = 3), the printed δ's are right except δ(1)₂,
-    which is what w(2)2,2 = 2 gives: f2'(z2)·(w(2)1,2·δ4 + 2·δ5) with the printed δ4, δ5."""
+    which is what ∂(dot)/∂f2 = 2 gives: f2'(z2)·(w(2)1,2·δ4 + 2·δ5) with the printed δ4, δ5."""
     root = seed001_network(reference()["examples"]["seed001_three_layer_as_computed"])
     assert math.isclose(root.data, three_layer_network(3).root.data, rel_tol=1e-15)  # the replay's network
     doc = reference()["document_printed_seed001"]
@@ -202,7 +202,8 @@ def test_seed001_printed_deltas_name_delta1_2_alone_and_what_w222_2_gives():
     d = report.diagnosis
     assert d.kind == D.WRONG_LOCAL and d.local == 2.0
     assert d.edge[1].label == "f2" and d.edge[0].op == "dot"
-    assert "w(2)2,2 = 3" in d.message and "w(2)2,2 = 2 gives" in d.message
+    edge = f"∂{report.names[d.edge[0]]}/∂f2"  # the rule in the nodes' names: ∂v5/∂f2 = w(2)2,2 = 3
+    assert f"{edge} = w(2)2,2 = 3" in d.message and f"{edge} = 2 would give" in d.message
     f2 = 1 / (1 + math.exp(-9.0))
     by_hand = f2 * (1 - f2) * (1 * doc["delta2"][0] + 2 * doc["delta2"][1])
     assert math.isclose(d.predicted, by_hand, rel_tol=1e-12)

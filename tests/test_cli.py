@@ -148,7 +148,8 @@ def test_grad_draw_writes_the_picture(tmp_path):
         (["log(x)", "x=-1"], "log(...) at column 1: log needs x > 0, got x = -1.0"),
         (["1/(x-1)", "x=1"], "'/' at column 2: division by zero"),
         (["exp(x)", "x=1000"], "exp overflow"),
-        (["x", "x=1", "--draw", "/proc/no/such/g.svg"], "cannot write or read /proc/no"),
+        (["x", "x=1", "--draw", "/proc/no/such/g.svg"], "the folder '/proc/no/such' does not exist"),
+        (["x", "x=1", "--draw", "/proc/g.svg"], "cannot write or read /proc/g.svg"),
         (["x", "x=1", "--draw", "g.bmp"], "cannot tell the image format"),
     ],
 )

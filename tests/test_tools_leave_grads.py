@@ -295,8 +295,8 @@ def test_save_gif_and_save_frames_create_the_folder_they_write_into(tmp_path):
     assert [p.parent for p in frames] == [tmp_path / "other" / "dir"] * len(autodiff.trace_backward(root))
 
 
-def test_draw_gif_into_a_new_folder_from_the_command_line(tmp_path):
-    gif = tmp_path / "new" / "a.gif"
+def test_draw_gif_from_the_command_line(tmp_path):
+    gif = tmp_path / "a.gif"  # (a folder that does not exist is an error: tests/test_cli_first_contact.py)
     cmd = [sys.executable, "-m", "autodiff.cli", "draw", "x*y", "x=2", "y=3", "--gif", str(gif)]
     env = {"PYTHONPATH": str(ROOT)}
     p = subprocess.run(cmd, check=False, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)

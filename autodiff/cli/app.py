@@ -8,7 +8,9 @@
     autodiff check-steps "(x+y)*z" x=-2 y=5 z=-4 q="x+y" --grad q=-4 --grad x=-4 [--local q/x=1] [--draw out.svg]
     autodiff quiz "(x+y)*z" x=-2 y=5 z=-4 q="x+y" < answers.txt
 
-Exit status: 0 ok, 1 a check failed, 2 bad input (a message, never a traceback). An expression of
+Exit status: 0 ok, 1 a check failed, 2 bad input (a message, never a traceback), 141 the reader
+of the output went away (``autodiff examples | head -2``: stopped quietly, 128 + SIGPIPE as a shell
+reports a program that a closed pipe ends). An expression of
 ``-`` is read from standard input. More subcommands come from plug-ins: each entry point of the
 group ``autodiff.commands`` names a function ``register(subparsers)`` that adds a subparser and sets
 ``run=func`` (``func(args) -> int``); ``autodiff train`` comes from ``nn`` this way. A plug-in that
@@ -38,6 +40,7 @@ PLUGIN_GROUP = "autodiff.commands"
 BUILTIN = ("grad", "check", "draw", "examples", "check-steps", "quiz")
 MAX_SAMPLES = 10_000  # random points of `check` (10,000 take seconds; more is a hang, not a check)
 MAX_MESSAGE = 600  # characters of an error message, whatever the input
+BROKEN_PIPE = 141  # 128 + SIGPIPE: the exit status of a program a closed pipe ends (yes | head)
 MAX_OPTIONS = 1_000  # words starting with "-": argparse's time grows with their square (20,000 took 25 s)
 LANGUAGE = (
     "Expressions: numbers, names, + - * / **, unary minus, parentheses, the functions "
@@ -57,7 +60,7 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="autodiff",
         description="A scalar autodiff engine for learning and checking backpropagation.",
-        epilog="Exit status: 0 ok, 1 a check failed, 2 bad input.",
+        epilog=f"Exit status: 0 ok, 1 a check failed, 2 bad input, {BROKEN_PIPE} output pipe closed early (| head).",
     )
     parser.add_argument("--version", action="version", version=f"autodiff {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -211,7 +214,8 @@ def _needs_plugins(argv: list[str]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command; the exit code (0 ok, 1 a check failed, 2 bad input, 130 interrupted)."""
+    """Run the command; the exit code (0 ok, 1 a check failed, 2 bad input, 130 interrupted, 141 the
+    output's reader went away)."""
     with terminal.ascii_fallback():
         try:
             return _main(sys.argv[1:] if argv is None else list(argv))
@@ -242,9 +246,9 @@ def _main(argv: list[str]) -> int:
         return _broken(f"the command {args.command!r} set no function to run")
     try:
         return args.run(args)
-    except BrokenPipeError:  # e.g. `autodiff examples | head`: stop quietly
+    except BrokenPipeError:  # e.g. `autodiff examples | head`: stop quietly (not 1: no check failed)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return BROKEN_PIPE
     except ExpressionError as err:
         _error(args.command, str(err), err)
     except (ValueError, ArithmeticError, OSError) as err:

@@ -80,6 +80,22 @@ def constant(text: str, what: str = "value") -> float:
     return expr.evaluate({}).data
 
 
+DESTINATIONS = {"output": "-o", "draw": "--draw", "html": "--html", "gif": "--gif", "frames": "--frames", "out": "--out"}
+
+
+def check_destinations(args: argparse.Namespace) -> None:
+    """The command makes only what it is asked for: the folder of each file to write (and the
+    parent of a folder such as ``--frames DIR``, which is made) must exist; else a UsageError."""
+    for attr, option in DESTINATIONS.items():
+        text = getattr(args, attr, None)
+        if not isinstance(text, str) or not text:
+            continue
+        folder = Path(text).parent
+        if not folder.is_dir():
+            why = "is not a folder" if folder.exists() else "does not exist (create it first)"
+            raise UsageError(f"{option} {quoted(text)}: the folder {quoted(str(folder))} {why}")
+
+
 def output_label(taken) -> str:
     """The output's name: f, else out, else output, else f_1, f_2, ...: never an input's name, so
     that no table, trace or drawing shows two nodes under one name."""
@@ -117,6 +133,7 @@ def _dump(obj) -> None:
 
 # ---- grad ---------------------------------------------------------------------------------------
 def run_grad(args: argparse.Namespace) -> int:
+    check_destinations(args)
     expr = read_expression(args.expression)
     values = assignments(args.values)
     out, leaves = build(expr, values)
@@ -266,6 +283,7 @@ def run_draw(args: argparse.Namespace) -> int:
     if not (args.output or args.frames or args.gif or args.html):
         raise UsageError("say where to draw: -o graph.png (or .svg, .pdf, .dot), --frames DIR, --gif out.gif "
                          "or --html steps.html")  # fmt: skip
+    check_destinations(args)
     from ..viz.drawing import render
     from ..viz.frames import save_frames, save_gif
 
@@ -278,7 +296,7 @@ def run_draw(args: argparse.Namespace) -> int:
     if args.frames:  # each film runs its own backward pass on a fresh graph
         out, _ = build(expr, values)
         written = save_frames(out, args.frames, show_local=args.local, legend=args.legend)
-        print(f"wrote {len(written)} frames to {args.frames}")
+        print(f"wrote {len(written)} frame{'' if len(written) == 1 else 's'} to {args.frames}")
     if args.gif:
         out, _ = build(expr, values)
         print(f"wrote {save_gif(out, args.gif, show_local=args.local, legend=args.legend)}")
@@ -293,6 +311,7 @@ def run_examples(args: argparse.Namespace) -> int:
     from ..version import __version__
     from .examples import replay_all, report
 
+    check_destinations(args)
     print(f"autodiff {__version__}: worked examples from backpropagation tutorials, replayed by the engine\n")
     text = report()
     print(text)
@@ -300,7 +319,7 @@ def run_examples(args: argparse.Namespace) -> int:
         from ..viz.drawing import render
 
         folder = Path(args.out)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(exist_ok=True)  # its parent exists (check_destinations)
         written = [render(ex.root, folder / f"{ex.name}.{args.format}") for ex in replay_all()]
         print(f"\nwrote {len(written)} graphs to {folder}: {', '.join(p.name for p in written)}")
     return 1 if "MISMATCH" in text else 0

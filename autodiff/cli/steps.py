@@ -21,7 +21,7 @@ from ..engine import Value
 from ..graph import topological_order
 from ..verify.expression_text import clip, listing, quoted
 from ..verify.expressions import Expression, ExpressionError, parse
-from .commands import UsageError, constant, named_item, output_label, read_expression
+from .commands import UsageError, check_destinations, constant, named_item, output_label, read_expression
 
 NAMING = ("Inputs are NAME=NUMBER; an inner node is named by a definition NAME=EXPRESSION that uses names, e.g. "
           "q='x+y' (the node the expression computes as x + y; the expression may also use q itself). Other "
@@ -55,8 +55,10 @@ def build_named(expr: Expression, items: list[str]) -> tuple[Value, dict[str, Va
     """The expression's graph from its inputs, with the defined inner nodes labelled: (output, names)."""
     inputs: dict[str, float] = {}
     definitions: dict[str, Expression] = {}
+    taken: set[str] = set()  # the names so far (one set, not a union per item: linear in the items)
     for item in items:
-        name, text = named_item(item, inputs.keys() | definitions.keys(), "NAME=VALUE or NAME=EXPRESSION")
+        name, text = named_item(item, taken, "NAME=VALUE or NAME=EXPRESSION")
+        taken.add(name)
         try:
             value = parse(text)
         except ExpressionError as err:
@@ -148,6 +150,7 @@ def _pairs(items: list[str], option: str) -> list[tuple[str, float]]:
 def run_check_steps(args: argparse.Namespace) -> int:
     from ..verify.backward_check import check_backward
 
+    check_destinations(args)
     expr = read_expression(args.expression)
     out, _ = build_named(expr, args.values)
     if not args.grad and not args.local:
@@ -165,8 +168,11 @@ def run_check_steps(args: argparse.Namespace) -> int:
         local[(child.strip(), parent.strip())] = value
     try:
         report = check_backward(out, hand, local or None)
-    except ValueError as err:  # a name that is no node: say which option named it
-        raise UsageError(str(err).replace("hand_local", "--local", 1).replace("hand", "--grad", 1)) from None
+    except ValueError as err:  # a name that is no node, or no edge: say which option named it, as typed
+        message = str(err)
+        for child, parent in local:
+            message = message.replace(f"hand_local[{(child, parent)!r}]", f"--local {child}/{parent}", 1)
+        raise UsageError(message.replace("hand_local", "--local", 1).replace("hand", "--grad", 1)) from None
     print(report)
     if args.draw:
         from ..viz.drawing import save
@@ -175,8 +181,13 @@ def run_check_steps(args: argparse.Namespace) -> int:
     return 0 if report else 1
 
 
+MAX_LINE = 1_000  # bytes of one answer line (an endless line is refused, never read whole)
+MAX_UNREADABLE = 20  # lines that are not numbers, over the whole quiz (then the quiz stops: exit 2)
+
+
 def run_quiz(args: argparse.Namespace) -> int:
     from ..verify.quiz import Quiz, read_number
+    from ..viz.style import printable
 
     if args.expression == "-":
         raise UsageError("the quiz reads its answers from standard input: give the expression as an argument")
@@ -186,26 +197,41 @@ def run_quiz(args: argparse.Namespace) -> int:
     names = quiz.names
     L = names[out]
     print(f"quiz: the backward pass of {L} = {clip(expr.text, 120)} = {quiz.root.data:.6g}; ∂{L}/∂{L} = 1")
-    print(f"{len(quiz)} questions; one answer a line")
+    print(f"{len(quiz)} question{'' if len(quiz) == 1 else 's'}; one answer a line")
     echo = not sys.stdin.isatty()
+    unreadable = 0
     for i, v in enumerate(quiz.questions, 1):
         while True:
             sys.stdout.write(f"{i}. {quiz.prompt(v)} = ? ")
             sys.stdout.flush()
-            line = sys.stdin.readline()
+            line = _answer_line()
             if not line:
                 print()
                 print(quiz.summary())
                 raise UsageError(f"standard input ended after {len(quiz.answers)} of {len(quiz)} answers")
             if echo:
-                print(line.strip())
+                print(printable(line.strip(), 80))  # what was typed, control characters escaped
             try:
                 value = read_number(line)
             except ValueError as err:
-                print(f"  {err}; type a number such as -4 or 1/2")
+                unreadable += 1
+                if unreadable >= MAX_UNREADABLE:
+                    print(quiz.summary())
+                    raise UsageError(f"{unreadable} answers were not numbers: the quiz stops") from None
+                print(f"  {printable(str(err), 200)}; type a number such as -4 or 1/2 (or inf)")
                 continue
             break
         print("  " + quiz.answer(v, value).text(names).replace("\n", "\n  "))
     print(quiz.summary())
     right, total = quiz.score
     return 0 if right == total else 1
+
+
+def _answer_line() -> str:
+    """One line of standard input, at most ``MAX_LINE`` bytes (a longer one is a UsageError); "" at its end."""
+    stream = getattr(sys.stdin, "buffer", sys.stdin)
+    raw = stream.readline(MAX_LINE + 1)
+    line = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    if len(raw) > MAX_LINE and not line.endswith("\n"):
+        raise UsageError(f"an answer line is longer than {MAX_LINE:,} characters")
+    return line

@@ -29,6 +29,7 @@ from .diagnose import diagnose
 from .tape import RecordError, Tape, record
 
 _data = attrgetter("data")
+FAILED = object()  # what a failed forward leaves for backward (in its thread): a refusal, not stale numbers
 
 
 class Gradients(NamedTuple):
@@ -127,7 +128,9 @@ class Compiled:
         return Gradients(value, list(gx), list(gp))
 
     def forward(self, *args) -> float | list[float]:
-        """The output(s) for these inputs; kept (in this thread) for a following ``backward``."""
+        """The output(s) for these inputs; kept (in this thread) for a following ``backward``, which
+        refuses to run until a forward succeeds (never the previous call's numbers)."""
+        self._local.saved = FAILED
         xs = self._inputs(args)
         ps = self._params()
         try:
@@ -167,6 +170,9 @@ class Compiled:
         saved = getattr(self._local, "saved", None)
         if saved is None:
             raise RuntimeError("backward() needs a forward(...) first (in this thread)")
+        if saved is FAILED:
+            raise RuntimeError("backward(): the last forward(...) in this thread failed; call forward again with "
+                               "inputs it can compute")  # fmt: skip
         if grad is None:
             if not self._single:
                 raise ValueError(f"backward of {self.n_outputs} outputs needs one seed per output: backward([...])")

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ..engine import Value
 
 REFLECTED = {"rsub": "sub", "rdiv": "div", "rpow": "pow"}  # a plain number on the left: 2 - x, 1 / x
+TEXT_SYMBOL = {"pow": "**", "rpow": "**"}  # in text, a power as the expressions write it (x ** 2), not "^"
 
 
 def check_digits(digits: int) -> int:
@@ -43,6 +44,16 @@ def fmt(x: float, digits: int = 4) -> str:
     if abs(shown - x) > ROUND_TOLERANCE * abs(x) and _significant(s) < digits:
         return "≈" + s
     return s
+
+
+def eq(x: float, digits: int = 4) -> str:
+    """"= x" with ``fmt``'s text, or "≈ x" when that text is rounded ("≈0.822"): never "= ≈0.822"."""
+    return equals(fmt(x, digits))
+
+
+def equals(text: str) -> str:
+    """"= 0.5" for a number's text, "≈ 0.8221" for a rounded one ("≈0.8221"): one sign, never "= ≈"."""
+    return f"≈ {text[1:]}" if text.startswith("≈") else f"= {text}"
 
 
 def _significant(text: str) -> int:
@@ -120,7 +131,7 @@ def formula(v: Value, names: dict[Value, str], digits: int = 4, with_values: boo
         return fmt(p.data, digits) if with_values else names[p]
 
     op, parents = v.op, v.parents
-    sym = symbol(op)
+    sym = TEXT_SYMBOL.get(op) or symbol(op)
     const = v.constant
     if op in ("sum", "dot") or len(parents) > 2 or (op not in RULES and op not in REFLECTED):
         return f"{sym}({', '.join(term(p) for p in parents)})"

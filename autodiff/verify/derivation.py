@@ -14,7 +14,7 @@ exponentially many paths gets a message, not a hang. Nothing is changed: no ``.g
 from __future__ import annotations
 
 from ..engine import Value
-from ..text.display import check_digits
+from ..text.display import check_digits, equals
 from ..viz.gradient_paths import GradientPath, PathLimitError, paths
 from .local_forms import PRODUCT, Term, edge_form, latex_name, number
 
@@ -74,11 +74,11 @@ class Derivation:
     @property
     def text(self) -> str:
         lhs = self.lhs[0]
-        rhs = [s for s, _ in self.steps]
-        one = " = ".join([lhs, *rhs])
+        rhs = [equals(s) for s, _ in self.steps]  # "= 0.5", or "≈ 0.8221" for a rounded step: never "= ≈"
+        one = " ".join([lhs, *rhs])
         if len(one) > ONE_LINE:
             pad = " " * len(lhs)
-            one = "\n".join([f"{lhs} = {rhs[0]}", *(f"{pad} = {s}" for s in rhs[1:])])
+            one = "\n".join([f"{lhs} {rhs[0]}", *(f"{pad} {s}" for s in rhs[1:])])
         return f"{one}\n({self.note})" if self.note else one
 
     @property
@@ -91,7 +91,7 @@ class Derivation:
         return self.text
 
     def __repr__(self) -> str:
-        return f"Derivation({self.lhs[0]} = {_short(self.total, self.digits)}, {len(self.paths)} paths)"
+        return f"Derivation({self.lhs[0]} = {_short(self.total, self.digits)}, {len(self.paths)} path{'' if len(self.paths) == 1 else 's'})"
 
     def _repr_latex_(self) -> str:
         return f"$${self.latex}$$"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from ..engine import Value
 from ..graph import edges
-from ..text.display import fmt, formula, rule_of
+from ..text.display import eq, fmt, formula, rule_of
 from ..text.slips import (  # the kinds, named in text/slips.py, are read as diagnosis.CHAIN, ...
     CHAIN,
     FACTOR_2,
@@ -39,6 +39,7 @@ from ..text.slips import (  # the kinds, named in text/slips.py, are read as dia
     VALUE_FOR_DERIVATIVE,
     WRONG_LOCAL,
 )
+from .local_forms import edge_form
 
 MAX_SUBSETS = 12  # consumers (or frontier nodes) whose subsets are all tried for a missing path
 
@@ -107,10 +108,10 @@ def diagnose(ctx: Context, v: Value, hand: float, engine_right: Callable[[Value]
         if _feeds(ctx, c, p, region):
             total = _edge_local(c, p)
             if not ok(mine, total) and ok(hand, swapped_to(c, p, total, mine)):
-                return made(WRONG_LOCAL, f"your local derivative ∂{n[c]}/∂{n[p]} = {fmt(mine)} is wrong: "
-                            f"{_maths(c, p, n)}, here {fmt(total)}", hand, (c, p), mine)  # fmt: skip
+                return made(WRONG_LOCAL, f"your local derivative ∂{n[c]}/∂{n[p]} {eq(mine)} is wrong: "
+                            f"{_local(c, p, n, total)}", hand, (c, p), mine)  # fmt: skip
     if right and ok(hand, -right):
-        return made(SIGN, f"sign flipped: ∂{L}/∂{n[v]} = {fmt(right)}, your value {fmt(hand)} has the opposite sign",
+        return made(SIGN, f"sign flipped: ∂{L}/∂{n[v]} {eq(right)}, your value {fmt(hand)} has the opposite sign",
                     -right)  # fmt: skip
     found = _paths(ctx, v, hand, G, region, frontier)
     if found is not None:
@@ -122,33 +123,34 @@ def diagnose(ctx: Context, v: Value, hand: float, engine_right: Callable[[Value]
     for guess in dict.fromkeys((local_only, only_locals)):
         if not ok(guess, right) and ok(hand, guess):
             c = slots[0][0] if len(slots) == 1 else None
-            via = f" ∂{n[c]}/∂{n[v]} = {fmt(guess)}" if c is not None else f" ({fmt(guess)})"
-            up = f": multiply it by the upstream ∂{L}/∂{n[c]} = {fmt(G[c])}" if c is not None else " without their upstream"
+            via = f" ∂{n[c]}/∂{n[v]} {eq(guess)}" if c is not None else f" ({fmt(guess)})"
+            up = f": multiply it by the upstream ∂{L}/∂{n[c]} {eq(G[c])}" if c is not None else " without their upstream"
             return made(CHAIN, f"chain forgotten: your value is the local derivative{via} alone{up}", guess,
                         (c, v) if c is not None else None)  # fmt: skip
-    for c, _, p, local in edges_in:
+    for c, slot, p, local in edges_in:
         if not G[c] * D[p]:
             continue
-        for kind, new, why in _suspects(c, p, local, n):
+        for kind, new, why in _suspects(c, slot, p, local, n):
             if not ok(new, local) and ok(hand, swapped_to(c, p, local, new)):
                 return made(kind, why, swapped_to(c, p, local, new), (c, p), new)
     for k in (2.0, 0.5):
         if right and ok(hand, k * right):
-            return made(FACTOR_2, f"off by a factor of {'2' if k == 2 else '½'}: ∂{L}/∂{n[v]} = {fmt(right)}, "
+            return made(FACTOR_2, f"off by a factor of {'2' if k == 2 else '½'}: ∂{L}/∂{n[v]} {eq(right)}, "
                         f"your value {fmt(hand)} is {'twice' if k == 2 else 'half'} that", k * right)  # fmt: skip
-    implied = [(c, p, local, local + (hand - right) / (G[c] * D[p])) for c, _, p, local in edges_in if G[c] * D[p]]
-    for c, p, local, star in implied:
+    implied = [(c, slot, p, local, local + (hand - right) / (G[c] * D[p])) for c, slot, p, local in edges_in
+               if G[c] * D[p]]  # fmt: skip
+    for c, slot, p, local, star in implied:
         new = float(round(star)) if math.isfinite(star) else star
         if math.isfinite(star) and abs(star) >= 0.5 and not ok(new, local) and ok(hand, swapped_to(c, p, local, new)):
-            return made(WRONG_LOCAL, f"wrong local derivative on {n[p]} → {n[c]}: {_maths(c, p, n)} = {fmt(local)}; "
-                        f"your value is what {_what(c, p, n)} = {fmt(new)} gives ({fmt(swapped_to(c, p, local, new))})",
-                        swapped_to(c, p, local, new), (c, p), new)  # fmt: skip
-    if len(implied) == 1 and math.isfinite(implied[0][3]):
-        c, p, local, star = implied[0]
-        return made(WRONG_LOCAL, f"the upstream ∂{L}/∂{n[c]} = {fmt(G[c])} is right, so the local derivative is wrong "
-                    f"(or the product miscomputed): {_maths(c, p, n)} = {fmt(local)}, your value implies "
+            return made(WRONG_LOCAL, f"wrong local derivative on {n[p]} → {n[c]}: {_local(c, p, n, local, slot)}; "
+                        f"your value is what ∂{n[c]}/∂{n[p]} {eq(new)} would give "
+                        f"({fmt(swapped_to(c, p, local, new))})", swapped_to(c, p, local, new), (c, p), new)  # fmt: skip
+    if len(implied) == 1 and math.isfinite(implied[0][4]):
+        c, slot, p, local, star = implied[0]
+        return made(WRONG_LOCAL, f"the upstream ∂{L}/∂{n[c]} {eq(G[c])} is right, so the local derivative is wrong "
+                    f"(or the product miscomputed): {_local(c, p, n, local, slot)}, your value implies "
                     f"{fmt(star)}", hand, (c, p), star)  # fmt: skip
-    return made(UNKNOWN, f"no known slip fits your value {fmt(hand)}; ∂{L}/∂{n[v]} = {fmt(right)}", None)
+    return made(UNKNOWN, f"no known slip fits your value {fmt(hand)}; ∂{L}/∂{n[v]} {eq(right)}", None)
 
 
 def _region(ctx: Context, v: Value) -> tuple[set[Value], set[Value]]:
@@ -232,60 +234,41 @@ def _edge_local(c: Value, p: Value) -> float:
     return math.fsum(local for q, local in edges(c) if q is p)
 
 
-def _suspects(c: Value, p: Value, local: float, n: dict) -> list[tuple[str, float, str]]:
+def _suspects(c: Value, slot: int, p: Value, local: float, n: dict) -> list[tuple[str, float, str]]:
     """Local derivatives a learner typically puts on the edge p → c instead of the right one."""
     out = []
-    row, op, maths = rule_of(c.op), c.op, _maths(c, p, n)
+    row, op, rule = rule_of(c.op), c.op, _local(c, p, n, local, slot)
     if op in ("mul", "dot") and p.data != local:
-        other = _what(c, p, n)
-        out.append((SWAPPED, p.data, (f"{op}'s operands swapped: {maths}, i.e. ∂{n[c]}/∂{n[p]} = {other} = "
-                    f"{fmt(local)}; your value uses {n[p]} = {fmt(p.data)} itself")))  # fmt: skip
+        out.append((SWAPPED, p.data, f"{op}'s operands swapped: {rule}; your value uses {n[p]} {eq(p.data)} itself"))
     if type(row).__name__ == "Unary" and op not in ("neg",):
         x, out_value = p.data, c.data
+        function = f"{n[c]} = {row.symbol}({n[p]})"
         if not math.isclose(out_value, local, rel_tol=1e-12):
-            out.append((VALUE_FOR_DERIVATIVE, out_value, (f"{maths} = {fmt(local)}; your value uses {fmt(out_value)}, "
-                        f"{row.symbol}({n[p]}) itself: the value where its derivative was needed")))
+            out.append((VALUE_FOR_DERIVATIVE, out_value, (f"{rule}; your value uses {fmt(out_value)}, {function} "
+                        "itself: the value where its derivative was needed")))  # fmt: skip
         try:
             mixed = row.local(x, x)  # the input put where the rule reads the output (σ(z)(1 − σ(z)) → z(1 − z))
         except (ArithmeticError, ValueError):
             mixed = None
         if mixed is not None and math.isfinite(mixed) and not math.isclose(mixed, local, rel_tol=1e-9):
-            out.append((INPUT_FOR_OUTPUT, mixed, (f"{maths} needs the output {row.symbol}({n[p]}) = {fmt(out_value)}; "
-                        f"your value uses the input {n[p]} = {fmt(x)} in its place (giving {fmt(mixed)})")))
+            out.append((INPUT_FOR_OUTPUT, mixed, (f"{rule} needs the output {function} {eq(out_value)}; your "
+                        f"value uses the input {n[p]} {eq(x)} in its place (giving {fmt(mixed)})")))  # fmt: skip
     return out
 
 
-def _maths(c: Value, p: Value, n: dict) -> str:
-    """The rules table's maths for the edge p → c: a binary row's half for p's side, with a and b named."""
-    row = rule_of(c.op)
-    if row is None:
-        return f"∂{n[c]}/∂{n[p]}"
-    maths = row.maths
-    if c.op == "dot":
-        partner = next((q for r, q in zip(c._b, c._da) if r is p), None)
-        about = n[partner] if isinstance(partner, Value) else fmt(partner) if partner is not None else "?"
-        return f"∂/∂xᵢ Σ wⱼxⱼ = wᵢ, here the partner of {n[p]}: {about}"
-    if type(row).__name__ == "Binary" and ", ∂/∂b" in maths:
-        first, second = maths.split(", ∂/∂b", 1)
-        reflected = c.op.startswith("r")  # 2 - x: x is the rule's b
-        maths = ("∂/∂b" + second) if (c._a is not p) != reflected else first
-        if c._b is not None and c._a is not None and c._b is not c._a:
-            maths += f" (a = {n[c._a]}, b = {n[c._b]})"
-        elif c.constant is not None:
-            a, b = (fmt(c.constant), n[p]) if reflected else (n[p], fmt(c.constant))
-            maths += f" (a = {a}, b = {b})"
-    return maths
+def _local(c: Value, p: Value, n: dict, value: float, slot: int | None = None) -> str:
+    """The local derivative on p → c in the nodes' own names and in numbers: "∂v1/∂y = 1",
+    "∂f/∂z = v1 = 3", "∂f/∂v2 = 1 − f² = 0.7864"."""
+    form = _form(c, p, n, slot)
+    return f"∂{n[c]}/∂{n[p]} {'= ' + form + ' ' if form else ''}{eq(value)}"
 
 
-def _what(c: Value, p: Value, n: dict) -> str:
-    """What the local derivative on p → c is made of: the partner of a product (a weight), else ∂c/∂p."""
-    if c.op == "mul" and c._b is not None:
-        return n[c._b] if c._a is p else n[c._a]
-    if c.op == "dot":
-        for q, partner in zip(c._b, c._da):
-            if q is p and isinstance(partner, Value):
-                return n[partner]
-    return f"∂{n[c]}/∂{n[p]}"
+def _form(c: Value, p: Value, n: dict, slot: int | None = None) -> str:
+    """∂c/∂p in symbols, by the rules table (``local_forms.edge_form``), "" when it is a plain
+    number; ``slot``: that input of c only, else the sum over the slots where p is an input."""
+    slots = [slot] if slot is not None else [k for k, q in enumerate(c.parents) if q is p]
+    forms = [edge_form(c, k, n) for k in slots]
+    return "" if len(forms) == 1 and forms[0].is_number else " + ".join(f.text for f in forms)
 
 
 def _computation(ctx: Context, v: Value, G: dict) -> str:
@@ -299,12 +282,13 @@ def _computation(ctx: Context, v: Value, G: dict) -> str:
 
     if len(slots) == 1 and direct(slots[0][0]):
         c, _, local = slots[0]
-        return f"∂{L}/∂{n[v]} = ∂({formula(c, n)})/∂{n[v]} = {fmt(local)}   ({_maths(c, v, n)})"
+        form = _form(c, v, n)
+        return f"∂{L}/∂{n[v]} = ∂({formula(c, n)})/∂{n[v]} {'= ' + form + ' ' if form else ''}{eq(local)}"
 
     symbols = " + ".join(f"∂{L}/∂{n[v]} (direct)" if direct(c) else f"∂{L}/∂{n[c]} · ∂{n[c]}/∂{n[v]}"
                          for c, _, _ in slots)  # fmt: skip
     numbers = " + ".join(f"({fmt(local)})" if direct(c) else f"({fmt(G[c])}) · ({fmt(local)})" for c, _, local in slots)
-    return f"∂{L}/∂{n[v]} = {symbols} = {numbers} = {fmt(G[v])}"
+    return f"∂{L}/∂{n[v]} = {symbols} = {numbers} {eq(G[v])}"
 
 
 __all__ = ["KINDS", "Context", "Diagnosis", "diagnose"]

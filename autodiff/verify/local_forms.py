@@ -97,7 +97,7 @@ class Term:
         if o.is_number and o.text in _SUPERSCRIPT:
             exponent = _SUPERSCRIPT[o.text]
         else:
-            exponent = "^" + (o.text if o.prec == ATOM and not o.text.startswith("−") else f"({o.text})")
+            exponent = "**" + (o.text if o.prec == ATOM and not o.text.startswith("−") else f"({o.text})")
         return Term(f"{wrap(self, ATOM)}{exponent}", f"{{{latex_wrap(self, ATOM)}}}^{{{o.latex}}}", value, POWER)
 
     def __neg__(self):

@@ -1,7 +1,8 @@
 """``quiz(root)``: the backward pass as questions. Gradients are hidden; the learner gives each
-node's ∂root/∂node in backward order and hears right or wrong, with ``check_backward``'s hint for
-a wrong answer (judged from the right upstream values, so each step stands on its own), and a
-final score. In Jupyter with ipywidgets: a picture whose "?" fill in as the answers come, an input
+node's ∂root/∂node in backward order and hears right or wrong, with the hint ``check_backward``
+gives for the same answers (one diagnosis: a step judged from the learner's own upstream answers,
+so a right step from a wrong upstream "follows upstream"), and a final score that counts each
+question's first try. In Jupyter with ipywidgets: a picture whose "?" fill in as the answers come, an input
 box and a check button. Without widgets (a plain prompt, a notebook run headless, static HTML):
 the picture, the questions, and each answer folded away. ``autodiff quiz`` reads the answers from
 standard input. Nothing of the graph is touched (the gradients are computed on the side).
@@ -11,27 +12,35 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 from dataclasses import dataclass
 
 from ..engine import Value
 from ..graph import gradients, topological_order
-from ..text.display import fmt, formula, node_names, unique_names
-from .backward_check import ATOL, RTOL, _lookup, check_backward
-from .diagnosis import Diagnosis
+from ..text.display import eq, fmt, formula, node_names, unique_names
+from ..text.slips import agrees
+from .backward_check import ATOL, RTOL, _lookup
+from .diagnosis import Context, Diagnosis, diagnose
 from .expressions import ExpressionError, parse
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+INFINITY = {"inf", "infinity", "∞"}  # an answer can be infinite: d√x/dx at 0
 
 
 def read_number(text: str) -> float:
     """An answer: a number, or an expression of numbers and constants (``-4``, ``1/2``, ``3*0.25``),
-    read by the expression language (never eval'd). ValueError when it is not one."""
+    read by the expression language (never eval'd), or an infinity (``inf``, ``-inf``, ``∞``, ``-∞``).
+    ValueError when it is not one."""
+    word = text.strip().replace("−", "-")
+    sign, bare = (-1.0, word[1:]) if word[:1] == "-" else (1.0, word[1:] if word[:1] == "+" else word)
+    if bare.strip().lower() in INFINITY:
+        return sign * math.inf
     try:
         expr = parse(text.strip())
         if expr.names:
             raise ValueError(f"an answer is a number, not a formula in {', '.join(expr.names)}")
         return expr.evaluate({}).data
-    except ExpressionError as err:
+    except (ExpressionError, ArithmeticError) as err:  # 1/0 is no answer either
         raise ValueError(f"not a number: {text.strip()[:40]!r} ({err})") from None
 
 
@@ -48,13 +57,18 @@ class Answer:
         if self.ok:
             return "✓ right"
         why = f"\n  {self.hint.message}" if self.hint is not None else ""
-        how = f"\n  right: {self.hint.computation}" if self.hint is not None and self.hint.computation else ""
+        how = ""
+        if self.hint is not None and self.hint.computation:  # from a wrong upstream, "right" is not the right value
+            from_yours = not agrees(self.hint.right, self.right, 1e-12)
+            how = f"\n  {'from your upstream' if from_yours else 'right'}: {self.hint.computation}"
         return f"✗ wrong: ∂{self.of}/∂{names[self.node]} is {fmt(self.right, 6)}, yours {fmt(self.given, 6)}{why}{how}"
 
 
 class Quiz:
     """The questions (nodes in backward order, the root's own ∂root/∂root = 1 given), the answers
-    so far and the score. ``answer(node, value)`` checks one; ``question`` is the next one."""
+    so far and the score. ``answer(node, value)`` checks one; ``question`` is the next one.
+    ``answers`` keeps each question's first try (the score counts those); a later try of the same
+    node is checked and hinted too, and becomes the upstream value the next steps are judged from."""
 
     def __init__(self, root: Value, *, rtol: float = RTOL, atol: float = ATOL, digits: int = 4) -> None:
         if not isinstance(root, Value):
@@ -64,7 +78,8 @@ class Quiz:
         self.names = unique_names(self.order)
         self.engine = gradients(root, order=self.order)
         self.questions = [v for v in reversed(self.order) if v is not root]
-        self.answers: dict[Value, Answer] = {}
+        self.answers: dict[Value, Answer] = {}  # the first try of each question
+        self.latest: dict[Value, float] = {}  # the learner's latest value of each node answered
         self._find = _lookup(self.order, self.names)
 
     def __len__(self) -> int:
@@ -78,23 +93,28 @@ class Quiz:
     def prompt(self, v: Value) -> str:
         L, name = self.names[self.root], self.names[v]
         if v.is_leaf:
-            return f"∂{L}/∂{name}  ({name} = {fmt(v.data, self.digits)}, an input)"
-        return f"∂{L}/∂{name}  ({name} = {formula(v, node_names(self.order), self.digits)} = {fmt(v.data, self.digits)})"
+            return f"∂{L}/∂{name}  ({name} {eq(v.data, self.digits)}, an input)"
+        return f"∂{L}/∂{name}  ({name} = {formula(v, node_names(self.order), self.digits)} {eq(v.data, self.digits)})"
 
     def answer(self, node, value: float | str) -> Answer:
         """Check the answer for ``node`` (a Value, label or drawing name): right or wrong, with the
-        hint check_backward gives when every upstream value is the right one."""
+        hint ``check_backward`` gives when the learner's values are their answers so far and this one."""
         v = self._find(node, "quiz.answer")
         if v is self.root:
             raise ValueError(f"∂{self.names[v]}/∂{self.names[v]} = 1 is given: answer the other nodes")
         given = read_number(value) if isinstance(value, str) else float(value)
-        pos = {u: i for i, u in enumerate(self.order)}
-        hand = {u: self.engine[u] for u in self.order if pos[u] > pos[v]}
-        hand[v] = given
-        report = check_backward(self.root, hand, rtol=self.rtol, atol=self.atol)
-        ok = next(r.ok for r in report.rows if r.node is v)
-        out = Answer(v, given, self.engine[v], ok, None if ok else report.diagnoses.get(v), self.names[self.root])
-        self.answers[v] = out
+        self.latest[v] = given
+
+        def agree(mine: float, right: float) -> bool:
+            return agrees(mine, right, self.rtol, self.atol)
+
+        ok = agree(given, self.engine[v])
+        hint = None
+        if not ok:
+            ctx = Context(self.root, self.order, self.names, self.latest, agree, False)
+            hint = diagnose(ctx, v, given, lambda u: u not in self.latest or agree(self.latest[u], self.engine[u]))
+        out = Answer(v, given, self.engine[v], ok, hint, self.names[self.root])
+        self.answers.setdefault(v, out)
         return out
 
     @property
@@ -127,7 +147,7 @@ class Quiz:
     def static_html(self) -> str:
         """The picture, then every question with its answer folded away (no widgets needed)."""
         L = self.names[self.root]
-        parts = [(f"<p><b>{html.escape(f'quiz: the backward pass of {L} = {fmt(self.root.data, self.digits)}')}</b>"
+        parts = [(f"<p><b>{html.escape(f'quiz: the backward pass of {L} {eq(self.root.data, self.digits)}')}</b>"
                  f" &mdash; {html.escape(f'∂{L}/∂{L} = 1; give each gradient in this order')}</p>"), self._img(), "<ol>"]
         for v in self.questions:
             a = self.answers.get(v)

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from ..engine import Value, _check_data
 from ..graph import topological_order
-from ..text.display import Listing, check_digits, fmt, formula, unique_names
+from ..text.display import Listing, check_digits, eq, fmt, formula, unique_names
 
 
 class Contribution(NamedTuple):
@@ -113,21 +113,21 @@ class BackwardTrace(Listing):
                 fmt(step.upstream, d) if first else "",
                 n[c.parent],
                 fmt(c.local, d),
-                f"{fmt(step.upstream, d)} × {fmt(c.local, d)} = {fmt(c.contribution, d)}",
+                f"{fmt(step.upstream, d)} × {fmt(c.local, d)} {eq(c.contribution, d)}",
                 f"{fmt(c.before, d)} → {fmt(c.after, d)}",
             ])  # fmt: skip
         return rows
 
     def title(self) -> str:
         r = self.names[self.root]
-        return (f"backward pass of {r}: start with ∂{r}/∂{r} = {fmt(self.seed, self.digits)}; "
+        return (f"backward pass of {r}: start with ∂{r}/∂{r} {eq(self.seed, self.digits)}; "
                 f"{len(self)} step{'' if len(self) == 1 else 's'}, one per operation, from the output back to the inputs")  # fmt: skip
 
     def summary(self) -> str:
         """The final gradients of the inputs (leaves), and a note on accumulation."""
         d, n, r = self.digits, self.names, self.names[self.root]
         leaves = [v for v in self.order if v.is_leaf]
-        lines = ["gradients of the inputs: " + ", ".join(f"∂{r}/∂{n[v]} = {fmt(self.grads[v], d)}" for v in leaves)]
+        lines = ["gradients of the inputs: " + ", ".join(f"∂{r}/∂{n[v]} {eq(self.grads[v], d)}" for v in leaves)]
         if self.earlier:
             lines.append(
                 f"{len(self.earlier)} node(s) hold gradients from earlier passes in .grad; this trace is one pass "
