@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from ..engine import Value
 from ..graph import edges
-from ..text.display import fmt, formula, rule_of
+from ..rules import Binary, Unary
+from ..text.display import fmt, formula
 from ..text.slips import (  # the kinds, named in text/slips.py, are read as diagnosis.CHAIN, ...
     CHAIN,
     FACTOR_2,
@@ -235,12 +236,12 @@ def _edge_local(c: Value, p: Value) -> float:
 def _suspects(c: Value, p: Value, local: float, n: dict) -> list[tuple[str, float, str]]:
     """Local derivatives a learner typically puts on the edge p → c instead of the right one."""
     out = []
-    row, op, maths = rule_of(c.op), c.op, _maths(c, p, n)
+    row, op, maths = c.row, c.rule, _maths(c, p, n)
     if op in ("mul", "dot") and p.data != local:
         other = _what(c, p, n)
         out.append((SWAPPED, p.data, (f"{op}'s operands swapped: {maths}, i.e. ∂{n[c]}/∂{n[p]} = {other} = "
                     f"{fmt(local)}; your value uses {n[p]} = {fmt(p.data)} itself")))  # fmt: skip
-    if type(row).__name__ == "Unary" and op not in ("neg",):
+    if isinstance(row, Unary) and op not in ("neg",):
         x, out_value = p.data, c.data
         if not math.isclose(out_value, local, rel_tol=1e-12):
             out.append((VALUE_FOR_DERIVATIVE, out_value, (f"{maths} = {fmt(local)}; your value uses {fmt(out_value)}, "
@@ -257,34 +258,31 @@ def _suspects(c: Value, p: Value, local: float, n: dict) -> list[tuple[str, floa
 
 def _maths(c: Value, p: Value, n: dict) -> str:
     """The rules table's maths for the edge p → c: a binary row's half for p's side, with a and b named."""
-    row = rule_of(c.op)
+    row = c.row
     if row is None:
         return f"∂{n[c]}/∂{n[p]}"
     maths = row.maths
-    if c.op == "dot":
-        partner = next((q for r, q in zip(c._b, c._da) if r is p), None)
+    if c.partners:  # dot
+        partner = next((q for r, q in zip(c.parents, c.partners) if r is p), None)
         about = n[partner] if isinstance(partner, Value) else fmt(partner) if partner is not None else "?"
         return f"∂/∂xᵢ Σ wⱼxⱼ = wᵢ, here the partner of {n[p]}: {about}"
-    if type(row).__name__ == "Binary" and ", ∂/∂b" in maths:
+    if isinstance(row, Binary) and ", ∂/∂b" in maths:
         first, second = maths.split(", ∂/∂b", 1)
-        reflected = c.op.startswith("r")  # 2 - x: x is the rule's b
-        maths = ("∂/∂b" + second) if (c._a is not p) != reflected else first
-        if c._b is not None and c._a is not None and c._b is not c._a:
-            maths += f" (a = {n[c._a]}, b = {n[c._b]})"
-        elif c.constant is not None:
-            a, b = (fmt(c.constant), n[p]) if reflected else (n[p], fmt(c.constant))
-            maths += f" (a = {a}, b = {b})"
+        a, b = c.operands  # 2 − x: (2.0, x), x is the rule's b
+        maths = first if a is p else "∂/∂b" + second
+        if a is not b:
+            maths += f" (a = {n[a] if isinstance(a, Value) else fmt(a)}, b = {n[b] if isinstance(b, Value) else fmt(b)})"
     return maths
 
 
 def _what(c: Value, p: Value, n: dict) -> str:
     """What the local derivative on p → c is made of: the partner of a product (a weight), else ∂c/∂p."""
-    if c.op == "mul" and c._b is not None:
-        return n[c._b] if c._a is p else n[c._a]
-    if c.op == "dot":
-        for q, partner in zip(c._b, c._da):
-            if q is p and isinstance(partner, Value):
-                return n[partner]
+    a, b = (c.operands + (None, None))[:2]
+    if c.rule == "mul" and isinstance(a, Value) and isinstance(b, Value):
+        return n[b] if a is p else n[a]
+    for q, partner in zip(c.parents, c.partners):  # dot
+        if q is p and isinstance(partner, Value):
+            return n[partner]
     return f"∂{n[c]}/∂{n[p]}"
 
 
