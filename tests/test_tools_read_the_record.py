@@ -177,3 +177,26 @@ def test_a_dots_swapped_operands_are_named_with_the_partner():
     assert not report and report.first is w0
     message = report.diagnosis.message
     assert "partner of w0: x0" in message and "= x0 = -1" in message, message
+
+
+# ---- check-steps names a node by its whole record, constants included ----------------------------------
+def test_check_steps_tells_sums_with_different_constants_apart():
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "autodiff.cli", "check-steps", "sum(x, 1) * sum(x, 2)", "x=3", "q=sum(x, 2)",
+           "--grad", "q=4", "--grad", "x=9"]  # fmt: skip
+    p = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr  # it said "the definition q=... matches 2 nodes"
+    assert "Σ(x, 2)" in p.stdout and "✓ all 2 of your values agree" in p.stdout
+
+
+def test_an_anomaly_names_the_operation_with_all_its_operands():
+    x = Value(0.0, label="x")
+    with autodiff.detect_anomaly():
+        f = (x**0.5) * 3.0  # ∂/∂x x^0.5 = +inf at 0
+        try:
+            f.backward()
+        except autodiff.AnomalyError as err:
+            message = str(err)
+    assert "(input 1 of the pow node)" in message and "The pow node = pow(0.0, 0.5) = 0.0" in message, message
