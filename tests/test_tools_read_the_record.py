@@ -125,7 +125,7 @@ def forgets_x(root):
 
 
 def test_an_input_the_learners_function_never_set_is_reported_not_given():
-    x, y, z, q, f = graphs.add_mul()
+    x, *_, f = graphs.add_mul()
     report = check_backward(f, forgets_x)
     text, page = str(report), report._repr_html_()
     assert "✓ all" not in text and "✓ all" not in page  # it said "✓ all 4 of your values agree"
