@@ -27,10 +27,12 @@ def check_seeds(seeds: Mapping, where: str = "forward_gradient") -> dict:
     return out
 
 
-def tangents(roots, seeds: Mapping, order: list | None = None) -> dict:
+def tangents(roots, seeds: Mapping, order: list | None = None, step=None) -> dict:
     """{v: ṫ(v)} for every node of the graph(s) ending in ``roots`` (a Value or a sequence), in one
     pass in topological order. A seeded node's tangent is its seed; a parent with tangent 0 adds
-    nothing (so an infinite local, √x at 0, off the seeded paths stays out of the sums)."""
+    nothing (so an infinite local, √x at 0, off the seeded paths stays out of the sums).
+    ``step(v, i, p, tangent, local, before, after)``, when given, sees each (parent, local) of every
+    node it sums (``after`` is ``before`` where the parent's tangent is 0): the traces' hook."""
     seeds = check_seeds(seeds)
     if order is None:
         order = merged_order(list(roots) if isinstance(roots, Sequence) else [roots])
@@ -39,10 +41,13 @@ def tangents(roots, seeds: Mapping, order: list | None = None) -> dict:
         s = seeds.get(v)
         if s is None:
             s = 0.0
-            for p, local in edges(v):
+            for i, (p, local) in enumerate(edges(v)):
                 tp = t[p]
+                before = s
                 if tp:
                     s += local * tp
+                if step is not None:
+                    step(v, i, p, tp, local, before, s)
         t[v] = s
     return t
 

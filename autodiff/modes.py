@@ -19,7 +19,6 @@ import threading
 from contextlib import ContextDecorator
 
 from . import engine
-from .graph import edges
 
 _lock = threading.Lock()
 _threads_off = 0  # threads with grad off
@@ -200,11 +199,15 @@ class _Record:
 
     def fail(self, v, i: int, parent, upstream: float, local: float, new: float) -> None:
         def name(u) -> str:
-            return repr(u.label) if u.label else (f"the {u.op} node" if u.op else "an input")
+            return repr(u.label) if u.label else (f"the {u.rule} node" if u.op else "an input")
 
-        inputs = ", ".join(f"{p.data!r}" for p, _ in edges(v))
+        ops = v.operands  # the record: plain numbers included, in order (2 − x: 2.0, x)
+        inputs = ", ".join(repr(o.data if isinstance(o, engine.Value) else o) for o in ops)
+        k = sum(1 for q in v.parents[:i] if q is parent)  # the parent's k-th use ...
+        slots = [j for j, o in enumerate(ops) if o is parent]  # ... is this operand
+        at = slots[k] if k < len(slots) else i
         raise AnomalyError(
-            f"backward: the gradient of {name(parent)} (input {i + 1} of {name(v)}) became {new!r}: "
-            f"upstream {upstream!r} × local ∂{v.op}/∂input {local!r}, added to {parent.grad!r}.\n"
-            f"{name(v)[0].upper() + name(v)[1:]} = {v.op}({inputs}) = {v.data!r} was made at:\n{self.where(v)}"
+            f"backward: the gradient of {name(parent)} (input {at + 1} of {name(v)}) became {new!r}: "
+            f"upstream {upstream!r} × local ∂{v.rule}/∂input {local!r}, added to {parent.grad!r}.\n"
+            f"{name(v)[0].upper() + name(v)[1:]} = {v.rule}({inputs}) = {v.data!r} was made at:\n{self.where(v)}"
         )

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from autodiff import Value
+from autodiff.graph import edges
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -100,7 +101,7 @@ def plot_pooling(
     if kind == "max":  # read off the graph: the parent each output's local derivative 1 points to
         where = {id(v): (i, j) for i, row in enumerate(x) for j, v in enumerate(row)}
         for node in (v for row in out for v in row if isinstance(v, Value)):
-            winners += [where[id(p)] for p, d in zip(node.parents, node.local_grads) if d == 1.0 and id(p) in where]
+            winners += [where[id(p)] for p, d in edges(node) if d == 1.0 and id(p) in where]
     fig, axes = plt.subplots(1, 3, figsize=(3 * (0.7 * w + 0.9), 0.7 * h + 1.2))
     title = "input x (windows outlined" + (", each maximum yellow)" if kind == "max" else ")")
     plot_grid(xs, axes[0], title=title, shade=False, mark=winners)

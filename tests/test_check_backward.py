@@ -115,7 +115,10 @@ def test_the_output_seed_forgotten_in_code():
 
     report = check_backward(add_mul(), backward)
     assert kind(report) == D.OUTPUT_SEED and report.first is report.root
-    assert report.wrong == [report.root] and "4 nodes your function left at 0 were not compared" in str(report)
+    text = str(report)
+    assert report.wrong == [report.root] and [v.label for v in report.missing] == ["z", "y", "x"]
+    assert "✗ 3 input gradients not given by your function" in text and "your function left at 0: z, y, x" in text
+    assert "1 node your function left at 0 was not compared: q" in text
 
 
 def test_a_delta_recursion_that_writes_some_nodes_is_compared_on_those():
@@ -243,10 +246,15 @@ def test_draw_with_hostile_labels_renders_and_escapes_the_caption(tmp_path):
 def test_a_function_may_leave_values_in_grad():
     def backward(root):  # grads computed with Value arithmetic: their numbers count
         root.grad = Value(1.0)
-        root._a.grad = root.grad * root._b.data
+        q, z = root.parents
+        q.grad = root.grad * z.data
+        z.grad = root.grad * q.data
+        for p in q.parents:
+            p.grad = q.grad * 1.0
 
     report = check_backward(add_mul(), backward)
-    assert report and [r.name for r in report.rows] == ["f", "q"]
+    assert report and [r.name for r in report.rows] == ["f", "z", "q", "y", "x"]
+    assert "✓ all 5 of your values agree" in str(report)
 
 
 def test_infinite_and_nan_gradients_agree_only_with_themselves():

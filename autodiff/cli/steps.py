@@ -99,10 +99,11 @@ def _name_matching(out: Value, defined: dict[str, Value], inputs: dict) -> None:
         if v.is_leaf:
             key: tuple = ("leaf", id(v))
         else:
-            parents = [sig[p] for p in v.parents]
-            if v.op in COMMUTATIVE:
-                parents.sort()
-            key = (v.op, v.constant, tuple(parents))
+            # the record: its row and every operand in order, plain numbers included (sum([x, 1]) ≠ sum([x, 2]))
+            operands = [(0, sig[o]) if isinstance(o, Value) else (1, o) for o in v.operands]
+            if v.rule in COMMUTATIVE:
+                operands.sort()
+            key = (v.rule, tuple(operands))
         return keys.setdefault(key, len(keys))
 
     where: dict[int, list[Value]] = {}

@@ -7,13 +7,11 @@ import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ..rules import RULES
+from ..node import Node
+from ..rules import REFLECTED, Nary  # noqa: F401 (REFLECTED: read from here by verify/local_forms until it reads v.row)
 
 if TYPE_CHECKING:
     from ..engine import Value
-
-REFLECTED = {"rsub": "sub", "rdiv": "div", "rpow": "pow"}  # a plain number on the left: 2 - x, 1 / x
-TEXT_SYMBOL = {"pow": "**", "rpow": "**"}  # in text, a power as the expressions write it (x ** 2), not "^"
 
 
 def check_digits(digits: int) -> int:
@@ -62,15 +60,11 @@ def _significant(text: str) -> int:
     return len(mantissa)
 
 
-def rule_of(op: str):
-    """The rules.py row of an operation (reflected ops such as "rsub" share their row)."""
-    return RULES.get(op) or RULES.get(REFLECTED.get(op, ""))
-
-
-def symbol(op: str) -> str:
-    """The drawing symbol of an operation: "+", "×", "σ", ...; the op name when it has no row."""
-    row = rule_of(op)
-    return row.symbol if row is not None else op
+def symbol(v: Value) -> str:
+    """The drawing symbol of ``v``'s operation, from the row it was made with (``v.row``): "+", "×",
+    "σ", ...; the op's name when the node has no row (one unpickled after its operation was removed)."""
+    row = v.row
+    return row.symbol if row is not None else str(v.op)
 
 
 def reading_order(order: Iterable[Value]) -> list[Value]:
@@ -122,36 +116,33 @@ def unique_names(order: Iterable[Value]) -> dict[Value, str]:
 
 
 def formula(v: Value, names: dict[Value, str], digits: int = 4, with_values: bool = False) -> str:
-    """How ``v`` was computed, in names ("x + y", "tanh(z)", "3 − x") or, with ``with_values``,
-    in numbers ("-2 + 5")."""
+    """How ``v`` was computed, read from its record (``v.row``'s symbol, ``v.operands`` in order,
+    plain numbers included), in names ("x + y", "tanh(z)", "3 − x", "Σ(x, 1)", "w0·x0 + w1·2 + 0.5")
+    or, with ``with_values``, in numbers ("-2 + 5")."""
     if v.is_leaf:
         return "input"
 
-    def term(p: Value) -> str:
-        return fmt(p.data, digits) if with_values else names[p]
+    def term(o) -> str:
+        if isinstance(o, Node):
+            return fmt(o.data, digits) if with_values else names[o]
+        return fmt(o, digits)
 
-    op, parents = v.op, v.parents
-    sym = TEXT_SYMBOL.get(op) or symbol(op)
-    const = v.constant
-    if op in ("sum", "dot") or len(parents) > 2 or (op not in RULES and op not in REFLECTED):
-        return f"{sym}({', '.join(term(p) for p in parents)})"
-    row = rule_of(op)
-    if len(parents) == 2:
-        if type(row).__name__ == "Binary" and op not in ("max", "min", "leaky_relu"):
-            return f"{term(parents[0])} {sym} {term(parents[1])}"
-        return f"{sym}({term(parents[0])}, {term(parents[1])})"
-    (p,) = parents
-    if const is None:
-        if op == "neg":
-            t = term(p)
-            return f"-({t})" if t.startswith("-") else f"-{t}"
-        return f"{sym}({term(p)})"
-    c = fmt(const, digits)
-    if op in REFLECTED:
-        return f"{c} {sym} {term(p)}"
-    if op in ("max", "min", "leaky_relu"):
-        return f"{sym}({term(p)}, {c})"
-    return f"{term(p)} {sym} {c}"
+    def factor(o) -> str:  # a negative number inside a product gets brackets: 2·(-1)
+        t = term(o)
+        return f"({t})" if t.startswith(("-", "≈-")) else t
+
+    sym, ops = ("**" if v.rule == "pow" else symbol(v)), v.operands  # a power as expressions write it: x ** 2
+    if v.partners:  # dot: w₀, x₀, w₁, x₁, … and a bias last when the length is odd
+        n = len(ops) // 2 * 2
+        parts = [f"{factor(ops[i])}{sym}{factor(ops[i + 1])}" for i in range(0, n, 2)]
+        return " + ".join(parts + [factor(b) for b in ops[n:]])
+    operator = sym == "**" or (len(sym) == 1 and not sym.isalnum())  # "+", "−", "×", "÷", "**": between operands
+    if isinstance(v.row, Nary) or len(ops) > 2 or not operator:
+        return f"{sym}({', '.join(term(o) for o in ops)})"
+    if len(ops) == 2:
+        return f"{term(ops[0])} {sym} {term(ops[1])}"
+    t = term(ops[0])  # a one-operand operator: −x
+    return f"{sym}({t})" if t.startswith(("-", "−", "≈")) else f"{sym}{t}"
 
 
 class Listing:

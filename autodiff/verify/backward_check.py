@@ -4,7 +4,9 @@ and its slip named (``diagnosis``).
 The learner gives ∂L/∂node for some or all nodes (a dict keyed by label, by the drawings' names
 ``v1, v2, ...`` or by Value), optionally their local derivatives ∂child/∂parent per edge, or a
 function that fills ``.grad`` by hand (micrograd's ``_backward`` closures, hand derivations' δ
-recursion); the function runs on a copy of the graph. Each given value is set beside the engine's
+recursion); the function runs on a copy of the graph whose ``.grad`` start as a marked 0.0, so a
+gradient it never set is known: an input's that the engine finds non-zero is reported as not given
+(the report is then not right), any other node's is not compared. Each given value is set beside the engine's
 (one backward pass from zero, computed on the side): they agree when |hand − engine| ≤ atol +
 rtol·|engine| (gradcheck's rtol; atol = 0 so that gradients as small as 1e-12 are still compared).
 Nothing of the graph is changed: every ``.grad`` and ``.data`` is left bitwise as it was found.
@@ -65,9 +67,12 @@ class BackwardReport:
     engine: dict[Value, float] = field(default_factory=dict)
     diagnoses: dict[Value, Diagnosis] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    missing: list[Value] = field(default_factory=list)  # inputs whose gradient the learner's function did not give
+    never_set: set[Value] = field(default_factory=set)  # nodes whose .grad it never wrote (the rest of the unset: left at 0)
+    unset: list[Value] = field(default_factory=list)  # other nodes it left at 0: not compared
 
     def __bool__(self) -> bool:
-        return all(r.ok for r in self.rows) and all(r.ok for r in self.locals)
+        return not self.missing and all(r.ok for r in self.rows) and all(r.ok for r in self.locals)
 
     @property
     def wrong(self) -> list[Value]:
@@ -114,7 +119,14 @@ class BackwardReport:
         L = self.names[self.root]
         head = ["node", "computed as", f"yours ∂{L}/∂node", "engine", "verdict"]
         rows = []
-        for r in self.rows:
+        missing = set(self.missing)
+        given = {r.node: r for r in self.rows}
+        for v in [v for v in reversed(list(self.names)) if v in given or v in missing]:  # backward order
+            r = given.get(v)
+            if r is None:
+                why = "never set" if v in self.never_set else "left at 0"
+                rows.append([self.names[v], "input", "not given", tables.number(self.engine[v]), f"✗ not given ({why})"])
+                continue
             if r.ok:
                 verdict = "✓"
             elif r.node is self.first:
@@ -135,10 +147,21 @@ class BackwardReport:
         rule = f"(agreement: |yours − engine| ≤ {self.atol:g} + {self.rtol:g}·|engine|)"
         n = len(self.rows) + len(self.locals)
         if self:
-            return f"✓ all {n} of your values agree with the engine {rule}"
+            head = (f"✓ the {n} value{'s' if n > 1 else ''} your function set agree{'s' if n == 1 else ''} with the engine"
+                    if self.unset else f"✓ all {n} of your values agree with the engine")  # fmt: skip
+            return "\n".join([f"{head} {rule}", *self.notes])
         wrong = self.wrong
-        lines = [f"✗ {len(wrong)} of {len(self.rows)} gradients wrong" + (
-            f": {', '.join(self.names[v] for v in wrong)}" if wrong else "") + f" {rule}"]  # fmt: skip
+        lines = []
+        if wrong or not self.missing:
+            lines.append(f"✗ {len(wrong)} of {len(self.rows)} gradients wrong" + (
+                f": {', '.join(self.names[v] for v in wrong)}" if wrong else "") + f" {rule}")  # fmt: skip
+        if self.missing:
+            L, k = self.names[self.root], len(self.missing)
+            lines.append(f"✗ {k} input gradient{'s' if k > 1 else ''} not given by your function: " + ", ".join(
+                f"{self.names[v]} (the engine's ∂{L}/∂{self.names[v]} = {fmt(self.engine[v])})" for v in self.missing))
+            kinds = [(what, [self.names[v] for v in self.missing if (v in self.never_set) == never])
+                     for what, never in (("never set", True), ("left at 0", False))]  # fmt: skip
+            lines.append("  your function " + "; ".join(f"{what}: {', '.join(vs)}" for what, vs in kinds if vs))
         bad_locals = [r for r in self.locals if not r.ok]
         if bad_locals:
             lines.append(f"✗ {len(bad_locals)} local derivative{'s' if len(bad_locals) > 1 else ''} wrong: "
@@ -179,8 +202,9 @@ def check_backward(root: Value, hand: Hand, hand_local: Mapping | None = None, *
     names = unique_names(order)
     lookup = _lookup(order, names)
     notes: list[str] = []
+    never_set: set[Value] = set()
     if callable(hand) and not isinstance(hand, Mapping):
-        given = _run_by_hand(root, order, hand, notes)
+        given = _run_by_hand(root, order, hand, notes, never_set)
         code = True
     elif isinstance(hand, Mapping):
         given = {lookup(k, "hand"): _number(x, f"hand[{k!r}]") for k, x in hand.items()}
@@ -205,7 +229,16 @@ def check_backward(root: Value, hand: Hand, hand_local: Mapping | None = None, *
                     agree(given[v], engine[v])) for v in reversed(order) if v in given]  # fmt: skip
     local_rows = [LocalRow(c, p, edge_local(c, p), x, agree(x, edge_local(c, p)))
                   for (c, p), x in sorted(locals_given.items(), key=lambda kv: -order.index(kv[0][0]))]  # fmt: skip
-    report = BackwardReport(root, names, rows, local_rows, rtol, atol, engine, notes=notes)
+    report = BackwardReport(root, names, rows, local_rows, rtol, atol, engine, notes=notes, never_set=never_set)
+    if code:  # what the learner's function did not set: an input's non-zero gradient is missing, the rest not compared
+        unset = [v for v in reversed(order) if v not in given]
+        report.missing = [v for v in unset if v.is_leaf and engine[v] != 0.0]
+        report.unset = [v for v in unset if not (v.is_leaf and engine[v] != 0.0)]
+        k = len(report.unset)
+        if k:
+            shown = ", ".join(names[v] for v in report.unset[:8]) + (", …" if k > 8 else "")
+            notes.insert(0, f"note: {k} node{'s' if k > 1 else ''} your function left at 0 "
+                            f"{'were' if k > 1 else 'was'} not compared: {shown}")  # fmt: skip
     ctx = Context(root, order, names, given, agree, code, locals_given)
     right = {r.node: r.ok for r in rows}
     for r in [r for r in rows if not r.ok][:MAX_DIAGNOSED]:
@@ -264,44 +297,52 @@ def _number(x, what: str) -> float:
     return float(x)
 
 
-def _run_by_hand(root: Value, order: list[Value], hand: Callable, notes: list[str]) -> dict[Value, float]:
-    """The learner's function on a copy of the graph (grads zeroed); their ``.grad`` of each node,
-    mapped back to the original node. A function that writes the original nodes it closes over
-    instead runs on the originals with zeroed grads, and everything is put back bitwise."""
+class _Unset(float):
+    """The 0.0 a copy's ``.grad`` starts from: still this type afterwards, the learner's function never
+    wrote it (``+=`` and ``=`` leave a plain float or a Value)."""
+
+
+UNSET = _Unset(0.0)
+
+
+def _run_by_hand(root: Value, order: list[Value], hand: Callable, notes: list[str],
+                 never_set: set[Value]) -> dict[Value, float]:  # fmt: skip
+    """The learner's function on a copy of the graph (grads at a marked 0.0); their ``.grad`` of each
+    node, mapped back to the original node (``never_set`` gains the nodes it never wrote). A function
+    that writes the original nodes it closes over instead runs on the originals, from the same marked
+    zeros, and everything is put back bitwise."""
     saved = [(v.grad, v.data) for v in order]
     memo: dict = {}
     twin = copy.deepcopy(root, memo)
     copies = [memo[id(v)] for v in order]
     for c in copies:
-        c.grad = 0.0
+        c.grad = UNSET
     try:
         hand(twin)
         touched = [v for v, (g, d) in zip(order, saved) if not _same(v.grad, g) or not _same(v.data, d)]
         if not touched:
-            return _written(root, order, copies, notes)
+            return _written(root, order, copies, never_set)
         _restore(order, saved)
         notes.append("note: your function set the .grad of the Values it closes over, not of the copy it was given; "
                      "it ran on the original graph, whose .grad and .data were then put back as they were")
         for v in order:
-            v.grad = 0.0
+            v.grad = UNSET
         hand(root)
-        return _written(root, order, order, notes)
+        return _written(root, order, order, never_set)
     finally:
         _restore(order, saved)
 
 
-def _written(root: Value, order: list[Value], nodes: list[Value], notes: list[str]) -> dict[Value, float]:
+def _written(root: Value, order: list[Value], nodes: list[Value], never_set: set[Value]) -> dict[Value, float]:
     """The learner's values: every .grad their function left other than 0.0 (a δ recursion writes some
     nodes only), and always the root's (∂L/∂L = 1 must be set)."""
     out = {}
     for v, c in zip(order, nodes):
+        if type(c.grad) is _Unset:
+            never_set.add(v)
         g = _number(c.grad, f"the .grad your function left on {v.label or 'a node'}")
         if g != 0.0 or v is root:
             out[v] = g
-    skipped = len(order) - len(out)
-    if skipped:
-        notes.append(f"note: {skipped} node{'s' if skipped > 1 else ''} your function left at 0 "
-                     f"{'were' if skipped > 1 else 'was'} not compared")  # fmt: skip
     return out
 
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from ..engine import Value
 from ..graph import edges
-from ..text.display import eq, fmt, formula, rule_of
+from ..rules import Unary
+from ..text.display import eq, fmt, formula
 from ..text.slips import (  # the kinds, named in text/slips.py, are read as diagnosis.CHAIN, ...
     CHAIN,
     FACTOR_2,
@@ -237,10 +238,10 @@ def _edge_local(c: Value, p: Value) -> float:
 def _suspects(c: Value, slot: int, p: Value, local: float, n: dict) -> list[tuple[str, float, str]]:
     """Local derivatives a learner typically puts on the edge p → c instead of the right one."""
     out = []
-    row, op, rule = rule_of(c.op), c.op, _local(c, p, n, local, slot)
+    row, op, rule = c.row, c.rule, _local(c, p, n, local, slot)
     if op in ("mul", "dot") and p.data != local:
         out.append((SWAPPED, p.data, f"{op}'s operands swapped: {rule}; your value uses {n[p]} {eq(p.data)} itself"))
-    if type(row).__name__ == "Unary" and op not in ("neg",):
+    if isinstance(row, Unary) and op not in ("neg",):
         x, out_value = p.data, c.data
         function = f"{n[c]} = {row.symbol}({n[p]})"
         if not math.isclose(out_value, local, rel_tol=1e-12):

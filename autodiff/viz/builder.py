@@ -10,7 +10,8 @@ import math
 from typing import TYPE_CHECKING
 
 from ..engine import Value
-from ..text.display import fmt, symbol
+from ..graph import edges
+from ..text.display import fmt, formula, symbol
 from .clusters import module_order
 from .options import DrawOptions, FrameState
 from .style import (
@@ -64,7 +65,7 @@ class Builder:
         """The gradient to show (None: not computed yet in this frame); a Value's number when
         ``backward(create_graph=True)`` left a Value in ``.grad``."""
         g = v.grad if self.grads is None else self.grads.get(v)
-        return g.data if hasattr(g, "_da") else g
+        return g.data if isinstance(g, Value) else g
 
     def _scale(self) -> float:
         if self.frame is not None and self.frame.scale is not None:
@@ -157,7 +158,7 @@ class Builder:
         o, vid = self.o, self.ids[v]
         op_id = vid + "_op"
         current = self.frame is not None and v is self.frame.current
-        sym = symbol(v.op)
+        sym = symbol(v)  # the row v was made with (a user operation registered again later keeps old nodes' own)
         attrs = {
             "label": text_label(sym),
             "shape": "circle" if len(sym) == 1 else "ellipse",  # a circle round "tanh" would be huge
@@ -168,7 +169,7 @@ class Builder:
             "style": "filled",
             "fillcolor": "#fffbe6" if not current else "#e9dcf5",
             "color": HIGHLIGHT if current else "#666666",
-            "tooltip": tooltip(v.op),
+            "tooltip": tooltip(self._operation_tip(v)),
         }
         if current:
             attrs["penwidth"] = "2"
@@ -177,8 +178,9 @@ class Builder:
         child = self.names[v]
         seen_boxes = set()
         # a dot node's plain-number inputs (x in w·x) are not nodes: name them on their weight's wire
-        partners = v._da if v.op == "dot" else (None,) * len(v.parents)
-        for p, local, partner in zip(v.parents, v.local_grads, partners):
+        pairs = edges(v)
+        partners = v.partners or (None,) * len(pairs)
+        for (p, local), partner in zip(pairs, partners):
             src = self._drawn(p)
             attrs = {}
             if p in self.boxes:
@@ -203,27 +205,18 @@ class Builder:
                 # rank before its first gate, so without this it could not stand beside the previous one.
                 attrs["minlen"] = "2"
             self.edges.append((src, op_id, attrs))
-        if v.constant is not None:
-            cid = vid + "_c"
-            self._put(
-                v.scope,
-                (
-                    cid,
-                    {
-                        "label": text_label(fmt(v.constant, o.digits)),
-                        "shape": "box",
-                        "style": "dashed",
-                        "fontsize": "10",
-                        "color": "#999999",
-                        "fontcolor": "#444444",
-                        "width": "0.3",
-                        "height": "0.25",
-                        "margin": "0.05,0.02",
-                        "tooltip": tooltip("plain-number operand (not a node: no gradient)"),
-                    },
-                ),
-            )
+        for k, (text, tip) in enumerate(_plain_operands(v, o.digits)):
+            cid = f"{vid}_c{k or ''}"
+            self._put(v.scope, (cid, {"label": text_label(text), "shape": "box", "style": "dashed", "fontsize": "10",
+                                      "color": "#999999", "fontcolor": "#444444", "width": "0.3", "height": "0.25",
+                                      "margin": "0.05,0.02", "tooltip": tooltip(tip)}))  # fmt: skip
             self.edges.append((cid, op_id, {"style": "dashed", "color": "#999999"}))
+
+    def _operation_tip(self, v: Value) -> str:
+        """The operation's tooltip: how the node was computed and its rule, from the row it was made with."""
+        row = v.row
+        how = f"{short(self.names[v])} = {formula(v, self.names, self.o.digits)}"
+        return f"{how}: {row.maths}" if row is not None and row.maths else how
 
     def _drawn(self, v: Value) -> str:
         box = self.boxes.get(v)
@@ -313,6 +306,28 @@ class Builder:
                     fill(c, child)
 
         fill(g, ())
+
+
+MAX_PLAIN = 6  # dashed boxes per operation; more plain numbers are summed up in one more box
+
+
+def _plain_operands(v: Value, digits: int) -> list[tuple[str, str]]:
+    """(label, tooltip) of a dashed box for each plain-number operand of ``v`` that no wire shows: the 3
+    of x·3, the constants among a sum's terms, a dot's plain bias and its terms of two numbers (a number
+    beside a Value is written on that Value's wire)."""
+    ops, plain = v.operands, " (a plain number, not a node: no gradient)"
+    if v.partners:  # dot: w₀, x₀, w₁, x₁, …, bias last when the length is odd
+        n = len(ops) // 2 * 2
+        found = [(f"{fmt(a, digits)} × {fmt(b, digits)}", f"the term {a!r} × {b!r}" + plain)
+                 for a, b in zip(ops[0:n:2], ops[1:n:2]) if not isinstance(a, Value) and not isinstance(b, Value)]
+        if n < len(ops) and not isinstance(ops[-1], Value):
+            found.append((f"+ {fmt(ops[-1], digits)}", f"the bias {ops[-1]!r}" + plain))
+    else:
+        found = [(fmt(c, digits), f"operand {i + 1}: {c!r}" + plain) for i, c in enumerate(ops) if not isinstance(c, Value)]
+    if len(found) > MAX_PLAIN:
+        rest = len(found) - MAX_PLAIN + 1
+        found = [*found[: MAX_PLAIN - 1], (f"… {rest} more numbers", f"{rest} more plain-number operands")]
+    return found
 
 
 def _count(n: int, noun: str) -> str:

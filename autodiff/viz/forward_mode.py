@@ -3,7 +3,8 @@
 ``trace_forward_mode(root, {x: 1.0})`` walks the recorded graph in topological order (inputs first)
 and records, for each operation, every parent's local derivative ∂node/∂parent (the same numbers
 the backward pass uses), the parent's tangent, their product and the node's tangent as it sums:
-ṫ(node) = Σ local × ṫ(parent). Its numbers are bitwise those of ``autodiff.forward.tangents``.
+ṫ(node) = Σ local × ṫ(parent). It is ``autodiff.forward.tangents`` (the one forward-mode walk) with
+a step hook, so its numbers are that walk's own.
 Frames show the tangents known so far in each box's gradient field, one frame per step, beside the
 backward pass's frames; nothing is written to any ``.grad``.
 """
@@ -16,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..engine import Value
-from ..forward import check_seeds
+from ..forward import check_seeds, tangents
 from ..graph import topological_order
 from ..text.display import Listing, check_digits, fmt, formula, unique_names
 from .drawing import build, pipe
@@ -109,22 +110,15 @@ def trace_forward_mode(root: Value, seeds: Mapping, *, digits: int = 4) -> Forwa
         raise TypeError(f"expected a Value (the root of a graph), got {type(root).__name__}: {root!r}")
     seeds = check_seeds(seeds, "trace_forward_mode")
     order = topological_order(root)
-    t: dict[Value, float] = {}
     steps: list[TangentStep] = []
-    for v in order:
-        if v in seeds or v.is_leaf:
-            t[v] = seeds.get(v, 0.0)
-            continue
-        s, pushes = 0.0, []
-        for p, local in zip(v.parents, v.local_grads):
-            tp = t[p]
-            before = s
-            product = local * tp if tp else 0.0
-            if tp:  # forward.tangents' sum, term by term
-                s += local * tp
-            pushes.append(Push(p, local, tp, product, before, s))
-        t[v] = s
-        steps.append(TangentStep(len(steps) + 1, v, tuple(pushes), s))
+    pushes: dict[Value, list[Push]] = {}
+
+    def record(v, i, p, tp, local, before, after) -> None:
+        pushes.setdefault(v, []).append(Push(p, local, tp, local * tp if tp else 0.0, before, after))
+
+    t = tangents(root, seeds, order, step=record)
+    for v, made in pushes.items():
+        steps.append(TangentStep(len(steps) + 1, v, tuple(made), t[v]))
     return ForwardModeTrace(root, {v: t[v] for v in order if v in seeds}, order, steps, t, digits)
 
 

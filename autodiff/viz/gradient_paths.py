@@ -9,7 +9,7 @@ import math
 from typing import NamedTuple
 
 from ..engine import Value
-from ..graph import topological_order
+from ..graph import edges, topological_order
 from ..text.display import Listing, check_digits, fmt, unique_names
 
 
@@ -132,7 +132,7 @@ def paths(root: Value, x: Value, limit: int = 1000, *, digits: int = 4) -> Paths
     # Depth-first from the root back to x, without recursion. Each entry is (node, rest), where
     # rest is a linked list (next node, ∂next/∂node, input slot, its rest) leading on to the root.
     stack: list[tuple[Value, tuple | None]] = [(root, None)]
-    edges_of: dict[Value, list[tuple[Value, float, int]]] = {}  # a node's edges on some path, listed once
+    on_edges: dict[Value, list[tuple[Value, float, int]]] = {}  # a node's edges on some path, listed once
     while stack:
         v, rest = stack.pop()
         if v is x:
@@ -147,10 +147,9 @@ def paths(root: Value, x: Value, limit: int = 1000, *, digits: int = 4) -> Paths
                 product *= a
             found.append(GradientPath(tuple(nodes), tuple(locals_), product, tuple(slots)))
             continue
-        edges = edges_of.get(v)
-        if edges is None:  # reversed: the first parent is explored first
-            edges = edges_of[v] = [(p, a, k) for k, (p, a) in enumerate(zip(v.parents, v.local_grads))
-                                   if p in on_path][::-1]  # fmt: skip
-        for p, a, k in edges:
+        kept = on_edges.get(v)
+        if kept is None:  # reversed: the first parent is explored first
+            kept = on_edges[v] = [(p, a, k) for k, (p, a) in enumerate(edges(v)) if p in on_path][::-1]
+        for p, a, k in kept:
             stack.append((p, (v, a, k, rest)))
     return PathsReport(root, x, found, names, digits)

@@ -5,7 +5,8 @@ and the arithmetic of ``root.backward()`` from zero, so its numbers are bitwise 
 ``backward()`` gives on a fresh graph; and it records every step: the node, its upstream gradient
 ∂root/∂node, and for each parent the local derivative ∂node/∂parent, the contribution
 upstream × local and the parent's gradient before and after it was added. No ``.grad`` is written
-(tools never change what they show); ``graph.gradients(root)`` is the same pass, unrecorded.
+(tools never change what they show). It is ``graph.walk`` with a step hook: ``graph.gradients(root)``
+is the same pass, unrecorded.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import html
 from typing import NamedTuple
 
 from ..engine import Value, _check_data
-from ..graph import topological_order
+from ..graph import topological_order, walk
 from ..text.display import Listing, check_digits, eq, fmt, formula, unique_names
 
 
@@ -197,24 +198,25 @@ def trace_backward(root: Value, grad: float = 1.0, *, order: list[Value] | None 
 
 
 def _recorded_pass(root: Value, seed: float, order: list[Value]) -> tuple[list[Step], dict[Value, float]]:
-    """``gradients``' walk, recording a ``Step`` per non-leaf node (a node the engine skips, n-ary
-    with zero upstream, is shown adding nothing)."""
+    """``graph.gradients``' pass (``walk`` from zero), recording a ``Step`` per non-leaf node: ``walk``'s
+    step hook sees every addition, so the numbers are the walk's own."""
     grads = dict.fromkeys(order, 0.0)
     grads[root] = seed
     steps: list[Step] = []
-    for v in reversed(order):
-        parents = v.parents
-        if not parents:
-            continue
-        g = grads[v]
-        adds = g or v._a is not None
-        contributions = []
-        for p, local in zip(parents, v.local_grads):
-            before = grads.get(p, 0.0)
-            c = g * local
-            grads[p] = after = before + c if adds else before  # `p.grad += g * local`: the same two operations
-            contributions.append(Contribution(p, local, c, before, after))
-        steps.append(Step(len(steps) + 1, v, g, tuple(contributions)))
+    node: list = [None, 0.0, []]  # the node being recorded, its upstream and its contributions
+
+    def close() -> None:
+        if node[0] is not None:
+            steps.append(Step(len(steps) + 1, node[0], node[1], tuple(node[2])))
+
+    def record(v, i, p, g, local, before, after) -> None:
+        if v is not node[0]:
+            close()
+            node[:] = [v, g, []]
+        node[2].append(Contribution(p, local, g * local, 0.0 if before is None else before, after))
+
+    walk(order, grads, step=record)
+    close()
     return steps, grads
 
 
