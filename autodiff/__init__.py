@@ -15,14 +15,13 @@ shadow Python's built-ins of the same names."""
 
 import builtins as _builtins
 
-
 from . import functional
+from . import functions as _functions
 from .collector import gc_paused
 from .custom import operation
 from .differentiate import grad
 from .engine import Value
 from .forward import forward_gradient
-from . import functions as _functions
 from .functions import dot, mean
 from .functions import max as max  # public as autodiff.max, kept out of __all__ (see above)
 from .functions import min as min
@@ -75,6 +74,7 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "is_grad_enabled",
+    "mean",
     "no_grad",
     "operation",
     "paths",
@@ -94,6 +94,5 @@ __all__ = [
     "trace_forward",
     "trace_forward_mode",
     "zero_grad",
-    "mean",
-    *sorted(set(_functions.METHOD_FUNCTIONS) - _SHADOWING),
 ]
+__all__.extend(sorted(set(_functions.METHOD_FUNCTIONS) - _SHADOWING))  # exp, log, ...: made from the rules table

@@ -168,4 +168,5 @@ def _function_of(op: str, method) -> Callable[..., Value]:
 METHOD_FUNCTIONS = _method_functions()
 globals().update(METHOD_FUNCTIONS)
 
-__all__ = ["dot", "max", "mean", "min", "sum", *METHOD_FUNCTIONS]
+__all__ = ["dot", "max", "mean", "min", "sum"]
+__all__ += list(METHOD_FUNCTIONS)

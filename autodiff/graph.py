@@ -89,7 +89,12 @@ def backpropagate(root: Value, grad: float, order: list[Value] | None = None, an
         zero_grad(order)
     root.grad = grad
     if anomaly is None:
-        _propagate(order)
+        try:
+            _propagate(order)
+        except TypeError:  # a grad set to None (torch's set_to_none: no gradient yet) stops the pass
+            if saved is not None or not _restart_from_zero(order, root, grad):
+                raise
+            _propagate(order)
     else:
         try:
             _propagate_checked(order, anomaly)
@@ -99,7 +104,18 @@ def backpropagate(root: Value, grad: float, order: list[Value] | None = None, an
             raise
     if saved is not None:
         for v, old in zip(order, saved):
-            v.grad = old + v.grad
+            v.grad = v.grad if old is None else old + v.grad
+
+
+def _restart_from_zero(order: list[Value], root: Value, grad: float) -> bool:
+    """After a pass met ``grad = None``: every grad was 0 or None before it (no ``saved``), so set them
+    all to 0.0 and seed the root again, for the pass to run once more from zero. False if no grad is
+    None (the TypeError was something else)."""
+    if not any(v.grad is None for v in order):
+        return False
+    zero_grad(order)
+    root.grad = grad
+    return True
 
 
 def _propagate(order: list[Value]) -> None:
@@ -116,6 +132,10 @@ def _propagate(order: list[Value]) -> None:
             if parents is not None:
                 for p, local in zip(parents, v._db):
                     p.grad += g * local
+        elif v._b is not None and None in map(_get_grad, v._b):  # skipped, but a parent's grad is None
+            for p in v._b:  # (no gradient yet): it gets what adding 0 gives a fresh node, 0.0
+                if p.grad is None:
+                    p.grad = 0.0
 
 
 def gradients(root: Value, grad: float = 1.0, order: list[Value] | None = None, *,
