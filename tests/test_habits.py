@@ -134,3 +134,16 @@ def test_a_loss_history_of_values_plots_as_numbers():
     history = [Value(1.0), Value(0.5), Value(0.25)]
     ax = plot_loss(history)
     assert list(ax.lines[0].get_ydata()) == [1.0, 0.5, 0.25]
+
+
+def test_paths_shows_its_table_at_the_prompt_and_counts_in_the_singular():
+    x = Value(2.0, label="x")
+    f = x * 3.0
+    report = autodiff.paths(f, x)
+    shown = repr(report)
+    assert shown == str(report) and "object at 0x" not in shown
+    assert shown.splitlines()[0].endswith(": 1 path from x to v1") and "3 = 3" in shown
+    assert "1 path)" in repr(autodiff.derivation(f, x)) and "1 paths" not in repr(autodiff.derivation(f, x))
+    assert repr(autodiff.trace_backward(f)).endswith(": 1 step>")
+    g = x * x
+    assert ": 2 paths from x" in repr(autodiff.paths(g, x)) and autodiff.paths(g, x).total == 4.0  # d(x²)/dx = 2x

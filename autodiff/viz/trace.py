@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from ..engine import Value, _check_data
 from ..graph import topological_order
-from ..text.display import Listing, check_digits, fmt, formula, unique_names
+from ..text.display import Listing, check_digits, counted, fmt, formula, unique_names
 
 
 class Contribution(NamedTuple):
@@ -93,7 +93,7 @@ class BackwardTrace(Listing):
         self.names = unique_names(order)
 
     def __repr__(self) -> str:
-        return f"<BackwardTrace of {self.names[self.root]}: {len(self)} steps>"
+        return f"<BackwardTrace of {self.names[self.root]}: {counted(len(self), 'step')}>"
 
     # ---- text ------------------------------------------------------------------------------
     def _head(self) -> list[str]:
