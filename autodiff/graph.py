@@ -10,7 +10,7 @@ import copy
 import copyreg
 import threading
 from collections.abc import Iterable
-from operator import attrgetter
+from operator import attrgetter, countOf
 from typing import Any, Protocol
 
 
@@ -82,19 +82,14 @@ def backpropagate(root: Value, grad: float, order: list[Value] | None = None, an
             "it is empty" if not order else "its last node is not this root")  # fmt: skip
         raise ValueError(f"backward(order=...) needs topological_order(root), the list that ends in this root: {what}")
     saved = None
-    if anomaly is not None or any(map(_get_grad, order)):
-        # Grads left from earlier passes: run this pass from zero, then add the old ones back,
-        # so that a node's upstream is this pass's gradient alone.
+    if anomaly is not None or countOf(map(_get_grad, order), 0.0) != len(order):
+        # Grads left from earlier passes (or set to None, torch's "no gradient yet"): run this pass
+        # from zero, then add the old ones back, so that a node's upstream is this pass's gradient alone.
         saved = [v.grad for v in order]
         zero_grad(order)
     root.grad = grad
     if anomaly is None:
-        try:
-            _propagate(order)
-        except TypeError:  # a grad set to None (torch's set_to_none: no gradient yet) stops the pass
-            if saved is not None or not _restart_from_zero(order, root, grad):
-                raise
-            _propagate(order)
+        _propagate(order)
     else:
         try:
             _propagate_checked(order, anomaly)
@@ -105,17 +100,6 @@ def backpropagate(root: Value, grad: float, order: list[Value] | None = None, an
     if saved is not None:
         for v, old in zip(order, saved):
             v.grad = v.grad if old is None else old + v.grad
-
-
-def _restart_from_zero(order: list[Value], root: Value, grad: float) -> bool:
-    """After a pass met ``grad = None``: every grad was 0 or None before it (no ``saved``), so set them
-    all to 0.0 and seed the root again, for the pass to run once more from zero. False if no grad is
-    None (the TypeError was something else)."""
-    if not any(v.grad is None for v in order):
-        return False
-    zero_grad(order)
-    root.grad = grad
-    return True
 
 
 def _propagate(order: list[Value]) -> None:
@@ -132,10 +116,6 @@ def _propagate(order: list[Value]) -> None:
             if parents is not None:
                 for p, local in zip(parents, v._db):
                     p.grad += g * local
-        elif v._b is not None and None in map(_get_grad, v._b):  # skipped, but a parent's grad is None
-            for p in v._b:  # (no gradient yet): it gets what adding 0 gives a fresh node, 0.0
-                if p.grad is None:
-                    p.grad = 0.0
 
 
 def gradients(root: Value, grad: float = 1.0, order: list[Value] | None = None, *,
