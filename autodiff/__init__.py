@@ -7,17 +7,22 @@ The house: the engine stands here at the top (``engine``, ``rules``, ``graph``, 
 ``text`` (names, numbers, tables) → ``viz`` (pictures, traces, frames) → ``verify`` (gradcheck,
 formulas, the expression language) → ``cli`` (the command). This module is the public API.
 
-``autodiff.sum``, ``autodiff.max``, ``autodiff.min`` and ``autodiff.compile`` (the compiled replay,
-``replay``) stay out of ``__all__``, so that ``from autodiff import *`` does not shadow Python's
-built-ins of the same names."""
+The operations are functions too, as ``torch.exp(x)``: ``autodiff.exp(x)`` is ``x.exp()``, one for
+each rules-table row that ``Value`` has as a method (``functions.py`` makes them from the table).
+``autodiff.sum``, ``autodiff.max``, ``autodiff.min``, ``autodiff.abs`` and ``autodiff.compile`` (the
+compiled replay, ``replay``) stay out of ``__all__``, so that ``from autodiff import *`` does not
+shadow Python's built-ins of the same names."""
+
+import builtins as _builtins
 
 from . import functional
+from . import functions as _functions
 from .collector import gc_paused
 from .custom import operation
 from .differentiate import grad
 from .engine import Value
 from .forward import forward_gradient
-from .functions import dot
+from .functions import dot, mean
 from .functions import max as max  # public as autodiff.max, kept out of __all__ (see above)
 from .functions import min as min
 from .functions import sum as sum
@@ -34,6 +39,9 @@ from .verify.gradgrad import gradgradcheck
 from .verify.quiz import quiz
 from .verify.symbolic import symbolic
 from .version import __version__
+
+globals().update(_functions.METHOD_FUNCTIONS)  # autodiff.exp, autodiff.log, ..., autodiff.abs
+_SHADOWING = {name for name in _functions.METHOD_FUNCTIONS if hasattr(_builtins, name)}
 from .viz.drawing import GraphTooLargeError, GraphvizMissingError, draw, render
 from .viz.forward_mode import save_forward_frames, side_by_side, trace_forward_mode
 from .viz.frames import save_frames, save_gif
@@ -66,6 +74,7 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "is_grad_enabled",
+    "mean",
     "no_grad",
     "operation",
     "paths",
@@ -86,3 +95,4 @@ __all__ = [
     "trace_forward_mode",
     "zero_grad",
 ]
+__all__.extend(sorted(set(_functions.METHOD_FUNCTIONS) - _SHADOWING))  # exp, log, ...: made from the rules table

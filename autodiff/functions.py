@@ -1,11 +1,15 @@
-"""Operations on several Values at once, as functions: ``autodiff.sum``, ``autodiff.dot``,
-``autodiff.max``, ``autodiff.min``. An n-ary operation makes **one** node with many parents
-(not a chain of additions), so a neuron's weighted sum is a single node."""
+"""The operations as functions, as PyTorch's ``torch.exp(x)``: ``autodiff.sum``, ``autodiff.dot``,
+``autodiff.mean``, ``autodiff.max``, ``autodiff.min``, and one function per rules-table row that is a
+method of ``Value`` (``autodiff.exp(x)`` is ``x.exp()``, ``autodiff.leaky_relu(x, 0.1)`` is
+``x.leaky_relu(0.1)``; made from the table at import, see ``_method_functions``). An n-ary operation
+makes **one** node with many parents (not a chain of additions), so a neuron's weighted sum is a
+single node."""
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
+import inspect
+from collections.abc import Callable, Iterable, Sequence
 from operator import mul
 
 from .engine import Value, _binary, _node
@@ -95,6 +99,14 @@ def _split(seq: tuple) -> tuple[list[float], list[int] | None, tuple]:
     return datas, picks, tuple(v if isinstance(v, Value) else d for v, d in zip(seq, datas))
 
 
+def mean(values: Iterable[Value | float]) -> Value:
+    """(Σ xᵢ) / n: the sum node divided by n (the expression language's ``mean``);  ∂/∂xᵢ = 1/n."""
+    values = values if type(values) in (list, tuple) else list(values)
+    if not values:
+        raise ValueError("mean of no values: give at least one Value or number")
+    return sum(values) / len(values)
+
+
 def max(a: Value | float, b: Value | float) -> Value:
     """The larger of a and b: the gate that routes the whole gradient to the larger input.
     On a tie each side gets half (PyTorch's ``torch.maximum``)."""
@@ -140,4 +152,37 @@ def _terms(values) -> list[float]:
     return [v.data if isinstance(v, Value) else v for v in values]
 
 
-__all__ = ["dot", "max", "min", "sum"]
+def _method_functions() -> dict[str, Callable[..., Value]]:
+    """``f(x, *args)`` = ``x.f(*args)`` for each rules-table row that ``Value`` has as a method. On a
+    plain number f computes on a fresh leaf and gives a leaf back (as ``max(2, 3)``: a constant),
+    unless another argument is a Value (``leaky_relu(2.0, slope)``)."""
+    made = {}
+    for op in RULES:
+        method = getattr(Value, op, None)
+        if op in globals() or op.startswith("_") or not callable(method):
+            continue
+        made[op] = _function_of(op, method)
+    return made
+
+
+def _function_of(op: str, method) -> Callable[..., Value]:
+    def function(x, *args, **kwargs):
+        if isinstance(x, Value):
+            return method(x, *args, **kwargs)
+        out = method(Value(_plain(x, op)), *args, **kwargs)
+        return out if any(isinstance(a, Value) for a in (*args, *kwargs.values())) else Value(out.data)
+
+    sig = inspect.signature(method)
+    first, *rest = sig.parameters.values()
+    function.__signature__ = sig.replace(parameters=[first.replace(name="x", annotation="Value | float"), *rest])
+    function.__name__ = function.__qualname__ = op
+    function.__doc__ = f"``x.{op}(...)`` as a function (a number x gives a constant Value). {method.__doc__ or ''}"
+    function.__module__ = __name__
+    return function
+
+
+METHOD_FUNCTIONS = _method_functions()
+globals().update(METHOD_FUNCTIONS)
+
+__all__ = ["dot", "max", "mean", "min", "sum"]
+__all__ += list(METHOD_FUNCTIONS)

@@ -16,7 +16,7 @@ import copy
 import copyreg
 import threading
 from collections.abc import Iterable
-from operator import attrgetter
+from operator import attrgetter, countOf
 from typing import Any, Protocol
 
 
@@ -90,19 +90,19 @@ def backpropagate(root: Value, grad: float, order: list[Value] | None = None, an
     if anomaly is not None:  # the pass in a dict first: a failure leaves every grad as it was
         found = gradients(root, grad, order, anomaly=anomaly)
         for v in order:
-            v.grad += found[v]
+            v.grad = found[v] if v.grad is None else v.grad + found[v]
         return
     saved = None
-    if any(map(_get_grad, order)):
-        # Grads left from earlier passes: run this pass from zero, then add the old ones back,
-        # so that a node's upstream is this pass's gradient alone.
+    if countOf(map(_get_grad, order), 0.0) != len(order):
+        # Grads left from earlier passes (or set to None, torch's "no gradient yet"): run this pass
+        # from zero, then add the old ones back, so that a node's upstream is this pass's gradient alone.
         saved = [v.grad for v in order]
         zero_grad(order)
     root.grad = grad
     _propagate(order)
     if saved is not None:
         for v, old in zip(order, saved):
-            v.grad = old + v.grad
+            v.grad = v.grad if old is None else old + v.grad
 
 
 def _propagate(order: list[Value]) -> None:

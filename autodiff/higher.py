@@ -112,7 +112,7 @@ def backpropagate_graph(root, seed: float, order: list | None, mode) -> None:
             g = grads.get(v)
             if g is not None:
                 old = v.grad
-                v.grad = g if (type(old) is float and old == 0.0) else old + g
+                v.grad = g if (old is None or (type(old) is float and old == 0.0)) else old + g  # None: no grad yet
 
 
 class grad_on:

@@ -22,6 +22,14 @@ from .rules import REFLECTED, RULES
 
 Number = int | float  # a plain-number operand
 
+# float(x), int(x), round(x), math.exp(x), '%f' % x: a plain number has no parents, so the gradient
+# would silently stop there (micrograd refuses too). The one message for all of them:
+SILENT_NUMBER = (
+    "a Value cannot become a plain number silently (float(x), int(x), round(x), math.exp(x), '%f' % x): "
+    "that would cut the graph, and no gradient would flow back through it. Use x.exp() or autodiff.exp(x) "
+    "(likewise log, tanh, sigmoid, ...) to stay in the graph, or x.item() / x.data for the number"
+)
+
 
 class Node:
     """The base of ``Value``: properties and comparisons over the slots ``Value`` declares."""
@@ -109,8 +117,21 @@ class Node:
         name = f", label={self.label!r}" if self.label is not None else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{name})"
 
-    def __float__(self) -> float:
+    def item(self) -> float:
+        """The number this Value holds (``x.data``), as PyTorch's ``tensor.item()``."""
         return self.data
+
+    def __float__(self) -> float:
+        raise TypeError(SILENT_NUMBER)
+
+    __int__ = __index__ = __complex__ = __float__
+
+    def __round__(self, ndigits: int | None = None):
+        raise TypeError(SILENT_NUMBER)
+
+    def __format__(self, spec: str) -> str:
+        """``f"{x:.3f}"`` formats ``x.data`` (as PyTorch does for a one-number tensor); no spec: repr."""
+        return format(self.data, spec) if spec else str(self)
 
     def __lt__(self, other):
         return self.data < data_of(other)

@@ -25,12 +25,16 @@ MAX_WIDTH, MAX_HIDDEN_LAYERS = 256, 8
 MAX_STEP_SIZE = 4_000_000
 #: steps × points × parameters of a whole run (~2.5 µs each here: 10⁹ is about 40 minutes)
 MAX_WORK = 1_000_000_000
-#: loss → (labels, output activation): ±1 scores for hinge and mse, 0/1 with probabilities or logits
+#: loss → (labels, output activation, outputs): ±1 scores for hinge and the squared errors, 0/1 with a
+#: probability or a logit, two logits for cross_entropy; every name ``fit`` takes (nn.LOSSES)
 LOSS_SETUP = {
-    "hinge": ((-1, 1), "linear"),
-    "mse": ((-1, 1), "linear"),
-    "binary_cross_entropy": ((0, 1), "sigmoid"),
-    "bce_with_logits": ((0, 1), "linear"),
+    "hinge": ((-1, 1), "linear", 1),
+    "mse": ((-1, 1), "linear", 1),
+    "half_squared_error": ((-1, 1), "linear", 1),
+    "binary_cross_entropy": ((0, 1), "sigmoid", 1),
+    "binary_cross_entropy_with_logits": ((0, 1), "linear", 1),
+    "bce_with_logits": ((0, 1), "linear", 1),
+    "cross_entropy": ((0, 1), "linear", 2),
 }
 
 
@@ -93,8 +97,9 @@ def register(subparsers) -> None:
     p.add_argument("--activation", choices=("relu", "tanh", "sigmoid"), default="relu",
                    help="of the hidden layers (default: relu)")  # fmt: skip
     p.add_argument("--loss", choices=tuple(LOSS_SETUP), default="hinge",
-                   help="hinge and mse train on labels ±1 (linear output), binary_cross_entropy on 0/1 "
-                   "(sigmoid output), bce_with_logits on 0/1 (linear output) (default: hinge)")  # fmt: skip
+                   help="hinge, mse and half_squared_error train on labels ±1 (linear output), binary_cross_entropy "
+                   "on 0/1 (sigmoid output), binary_cross_entropy_with_logits (bce_with_logits) on 0/1 (linear "
+                   "output), cross_entropy on classes 0/1 (two linear outputs) (default: hinge)")  # fmt: skip
     p.add_argument("--lr", type=_rate, default=1.0,
                    help="starting learning rate of SGD, lowered linearly to a tenth of it (default: 1.0)")  # fmt: skip
     p.add_argument("--out", default=DEFAULT_OUT, help=f"folder for loss.png and boundary.png (default: {DEFAULT_OUT})")
@@ -119,7 +124,8 @@ def run(args: argparse.Namespace) -> int:
     batch = args.points if args.batch_size is None else args.batch_size
     if batch > args.points:
         return _refuse(f"--batch-size {batch} is more than the {args.points} points (at most --points)")
-    sizes = [2, *args.hidden, 1]
+    labels, output, n_out = LOSS_SETUP[args.loss]
+    sizes = [2, *args.hidden, n_out]
     n_params = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
     if batch * n_params > MAX_STEP_SIZE:
         return _refuse(
@@ -148,9 +154,8 @@ def run(args: argparse.Namespace) -> int:
     from .plots import plot_decision_boundary, plot_loss
     from .train import fit, predict
 
-    labels, output = LOSS_SETUP[args.loss]
     X, y = DATASETS[args.data](args.points, seed=args.seed, labels=labels)
-    model = MLP(2, [*args.hidden, 1], activation=args.activation, output_activation=output, seed=args.seed)
+    model = MLP(2, [*args.hidden, n_out], activation=args.activation, output_activation=output, seed=args.seed)
     optimizer = SGD(model.parameters(), lr=args.lr)
     schedule = LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_iters=args.steps)
     done = [0]  # steps finished, for the message when training blows up

@@ -216,6 +216,10 @@ def cross_entropy(logits, target) -> Value:
     return _mean(terms)
 
 
+#: the losses, (predictions, targets) → Value; ``fit(loss=...)`` and ``autodiff train --loss`` take each by its name
+LOSS_FUNCTIONS = (mse, half_squared_error, hinge, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy)
+
+
 def _is_batch(logits) -> bool:
     if isinstance(logits, (Value, Real)):
         return False

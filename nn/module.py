@@ -90,10 +90,12 @@ class Module:
     def num_parameters(self) -> int:
         return len(self.named_parameters())
 
-    def zero_grad(self) -> None:
-        """Set ``grad = 0.0`` on every parameter (gradients accumulate otherwise, as in PyTorch)."""
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Set ``grad = 0.0`` on every parameter (gradients accumulate otherwise, as in PyTorch);
+        ``set_to_none=True``: None, "no gradient yet" (``backward()`` fills it, optimizers skip it)."""
+        empty = None if set_to_none else 0.0
         for p in self.parameters():
-            p.grad = 0.0
+            p.grad = empty
 
     # ---- saving and loading -------------------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, float]:

@@ -73,10 +73,12 @@ class Optimizer:
         self._slot = _slots(self.params)
         self.lr = _non_negative(lr, "lr")
 
-    def zero_grad(self) -> None:
-        """Set ``grad = 0.0`` on every parameter."""
+    def zero_grad(self, set_to_none: bool = False) -> None:
+        """Set ``grad = 0.0`` on every parameter (``set_to_none=True``: None, "no gradient yet", which
+        ``backward()`` fills and ``step()`` skips, as PyTorch)."""
+        empty = None if set_to_none else 0.0
         for p in self.params:
-            p.grad = 0.0
+            p.grad = empty
 
     def step(self) -> None:
         raise NotImplementedError
@@ -116,13 +118,19 @@ class SGD(Optimizer):
         if not mu and not wd:  # plain SGD: the hot path
             for p in self.params:
                 g = p.grad
-                p.data -= lr * (g if type(g) is float else _number_of(g))
+                if type(g) is not float:
+                    if g is None:  # no gradient yet (set_to_none): not stepped, as torch
+                        continue
+                    g = _number_of(g)
+                p.data -= lr * g
             return
         first = self.velocity is None
         if first and mu:
             self.velocity = [0.0] * (max(self._slot) + 1)
         velocity = self.velocity
         for p, k in zip(self.params, self._slot):  # one by one, as torch: a listed-twice p moves twice
+            if p.grad is None:  # no gradient yet: not stepped, its velocity kept (0: its first step is v = g)
+                continue
             g = _number_of(p.grad)
             g = g + wd * p.data if wd else g
             if mu:
@@ -164,16 +172,20 @@ class Adam(Optimizer):
         n = max(self._slot) + 1
         self.m, self.v = [0.0] * n, [0.0] * n  # one moment pair per distinct parameter
         self._steps = [0] * n  # steps taken by each (torch's state["step"]; a listed-twice one counts two)
+        self._skipped = False  # a parameter was skipped (grad None): the step counts may differ from then on
 
     def step(self) -> None:
         self.t += 1
         b1, b2 = self.betas
         wd, eps, m, v, steps = self.weight_decay, self.eps, self.m, self.v, self._steps
-        if len(m) == len(self.params):  # every parameter listed once: one step count for all
+        if len(m) == len(self.params) and not self._skipped:  # every parameter listed once: one step count
             self._step_distinct(b1, b2, wd, eps, m, v, steps)
             return
         t = 0
         for p, k in zip(self.params, self._slot):
+            if p.grad is None:  # no gradient yet (set_to_none): skipped, its step count kept, as torch
+                self._skipped = True
+                continue
             steps[k] += 1
             if steps[k] != t:
                 t = steps[k]
@@ -195,6 +207,10 @@ class Adam(Optimizer):
         for i, p in enumerate(self.params):
             g = p.grad
             if type(g) is not float:
+                if g is None:  # no gradient yet: skipped, its step count kept; from now on step() takes
+                    self._skipped = True  # the general path, which counts steps per parameter
+                    steps[i] = t - 1
+                    continue
                 g = _number_of(g)
             if wd:
                 g = g + wd * p.data

@@ -27,6 +27,11 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (5.5, 4.0)) -> Axes:
     return ax
 
 
+def _numbers(values) -> list[float]:
+    """What to draw: a Value is drawn as its number (``float(value)`` refuses, to keep graphs whole)."""
+    return [float(v.data if isinstance(v, Value) else v) for v in values]
+
+
 def plot_loss(
     history: Sequence[float],
     ax: Axes | None = None,
@@ -40,7 +45,7 @@ def plot_loss(
     if len(history) == 0:
         raise ValueError("plot_loss: the history is empty")
     ax = _axes(ax)
-    ax.plot(range(len(history)), list(history), label=label, linewidth=1.5)
+    ax.plot(range(len(history)), _numbers(history), label=label, linewidth=1.5)
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
@@ -80,7 +85,7 @@ def plot_decision_boundary(
     """
     import numpy as np
 
-    rows = [list(map(float, x)) for x in X]
+    rows = [_numbers(x) for x in X]
     if not rows or any(len(r) != 2 for r in rows):
         raise ValueError("plot_decision_boundary needs 2-D inputs: X must be a non-empty list of [x1, x2] rows")
     if len(rows) != len(y):
@@ -167,7 +172,7 @@ def plot_curves(curves, ax: Axes | None = None, *, x=None, logy: bool = False, t
     for k, (label, values) in enumerate(curves.items()):
         xs = range(len(values)) if x is None else x
         color = None if colors is None else colors[k]
-        ax.plot(xs, list(values), label=label, marker=marker, markersize=3, linewidth=linewidth, color=color)
+        ax.plot(xs, _numbers(values), label=label, marker=marker, markersize=3, linewidth=linewidth, color=color)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -182,7 +187,7 @@ def plot_curves(curves, ax: Axes | None = None, *, x=None, logy: bool = False, t
 def plot_classes(X, y, ax: Axes | None = None, *, title: str = "the data") -> Axes:
     """A labelled 2-D data set: one colour per class, equal axes."""
     ax = _axes(ax, (5.5, 3.6))
-    rows = [list(map(float, x)) for x in X]
+    rows = [_numbers(x) for x in X]
     for k, c in enumerate(sorted(set(y))):
         pts = [r for r, label in zip(rows, y) if label == c]
         ax.scatter([p[0] for p in pts], [p[1] for p in pts], s=22, color=CLASS_COLORS[k % len(CLASS_COLORS)],
@@ -203,11 +208,11 @@ def plot_fits(X, y, models, ax: Axes | None = None, *, truth: Callable | None = 
 
     from .train import predict
 
-    xs = [float(r[0]) for r in X]
+    xs = _numbers(r[0] for r in X)
     lo, hi = span if span is not None else (min(xs) - 0.2, max(xs) + 0.2)
     grid = np.linspace(lo, hi, 200)
     ax = _axes(ax, (6.0, 3.2))
-    ax.scatter(xs, list(y), s=18, color="k", label=f"data ({len(xs)} points)")
+    ax.scatter(xs, _numbers(y), s=18, color="k", label=f"data ({len(xs)} points)")
     if truth is not None:
         ax.plot(grid, [truth(float(g)) for g in grid], color="0.6", linestyle="--", label=truth_label)
     for k, (label, model) in enumerate(models.items()):

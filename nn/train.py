@@ -25,15 +25,12 @@ from .optim import SGD, LRScheduler, Optimizer, _non_negative
 
 LossFn = Callable[[list, list], Value]
 
-#: loss name → function(outputs, targets) for ``fit(loss=...)``
-LOSSES: dict[str, LossFn] = {
-    "mse": F.mse,
-    "half_squared_error": lambda out, t: _mean_of(F.half_squared_error, out, t),
-    "hinge": F.hinge,
-    "binary_cross_entropy": F.binary_cross_entropy,
-    "bce_with_logits": F.binary_cross_entropy_with_logits,
-    "cross_entropy": F.cross_entropy,
-}
+#: loss name → function(outputs, targets) for ``fit(loss=...)``: each of ``nn.functional``'s losses by
+#: its own name (``half_squared_error``, one sample's ½Σ(y − ŷ)², averaged over the batch), and aliases
+LOSS_ALIASES = {"bce_with_logits": "binary_cross_entropy_with_logits"}
+LOSSES: dict[str, LossFn] = {f.__name__: f for f in F.LOSS_FUNCTIONS}
+LOSSES["half_squared_error"] = lambda out, t: _mean_of(F.half_squared_error, out, t)
+LOSSES.update({alias: LOSSES[name] for alias, name in LOSS_ALIASES.items()})
 
 
 def _mean_of(per_sample: Callable, outputs: list, targets: list) -> Value:

@@ -59,7 +59,7 @@ def assert_refused(p: subprocess.CompletedProcess, *words: str) -> None:
         (["--hidden", ",".join(["2"] * 9)], ["--hidden", "1 to 8"]),
         (["--hidden", "a,b"], ["--hidden"]),
         (["--activation", "softmax"], ["--activation", "invalid choice"]),
-        (["--loss", "cross_entropy"], ["--loss", "invalid choice", "bce_with_logits"]),
+        (["--loss", "bce"], ["--loss", "invalid choice", "binary_cross_entropy_with_logits", "bce_with_logits"]),
         (["--batch-size", "0"], ["--batch-size", ">= 1"]),
         (["--batch-size", "21"], ["--batch-size 21", "20 points"]),
         (["--points", "1"], ["--points", "at least 2"]),
@@ -82,26 +82,30 @@ def _report(text: str) -> tuple[float, float, float]:
 
 
 @pytest.mark.parametrize(
-    ("loss", "labels", "output"),
+    ("loss", "labels", "output", "n_out"),
     [
-        ("hinge", (-1, 1), "linear"),
-        ("mse", (-1, 1), "linear"),
-        ("binary_cross_entropy", (0, 1), "sigmoid"),
-        ("bce_with_logits", (0, 1), "linear"),
+        ("hinge", (-1, 1), "linear", 1),
+        ("mse", (-1, 1), "linear", 1),
+        ("half_squared_error", (-1, 1), "linear", 1),
+        ("binary_cross_entropy", (0, 1), "sigmoid", 1),
+        ("bce_with_logits", (0, 1), "linear", 1),
+        ("binary_cross_entropy_with_logits", (0, 1), "linear", 1),
+        ("cross_entropy", (0, 1), "linear", 2),
     ],
 )
-def test_the_options_reach_the_training_run(tmp_path, loss, labels, output):
+def test_the_options_reach_the_training_run(tmp_path, loss, labels, output, n_out):
     args = ["--data", "circles", "--points", "30", "--steps", "7", "--batch-size", "8", "--hidden", "5,3",
             "--activation", "tanh", "--loss", loss, "--lr", "0.3", "--seed", "4", "--no-progress"]  # fmt: skip
     p = train(*args, "--out", str(tmp_path / "run"), cwd=tmp_path)
     assert p.returncode == 0, p.stderr
-    assert p.stdout.startswith(f"MLP(2 → 5 → 3 → 1, 37 parameters), tanh hidden, {output} output\n")
+    n_params = 37 + 4 * (n_out - 1)
+    assert p.stdout.startswith(f"MLP(2 → 5 → 3 → {n_out}, {n_params} parameters), tanh hidden, {output} output\n")
     assert f"lr 0.3 → 0.03 (linear), batches of 8, labels {labels[0]}/{labels[1]}" in p.stdout
     assert "data circles: 30 points, 7 steps: " + loss in p.stdout
     assert (tmp_path / "run" / "loss.png").stat().st_size > 1000 and (tmp_path / "run" / "boundary.png").exists()
 
     X, y = nn.data.make_circles(30, seed=4, labels=labels)  # the same run through the library
-    model = nn.MLP(2, [5, 3, 1], activation="tanh", output_activation=output, seed=4)
+    model = nn.MLP(2, [5, 3, n_out], activation="tanh", output_activation=output, seed=4)
     opt = nn.SGD(model, lr=0.3)
     sched = nn.LinearLR(opt, start_factor=1.0, end_factor=0.1, total_iters=7)
     history = nn.fit(model, X, y, loss=loss, optimizer=opt, scheduler=sched, steps=7, batch_size=8, l2=1e-4,
@@ -129,3 +133,7 @@ def test_python_m_nn_cli_gives_the_same_one_line_errors(capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("python -m nn.cli train: error: argument --hidden")
+
+
+def test_the_command_takes_every_loss_name_fit_takes():
+    assert set(nn_cli.LOSS_SETUP) == set(nn.LOSSES)

@@ -116,8 +116,7 @@ class Compiled:
         """Forward and backward: the output's value; ∂output/∂p is added to every param's ``.grad``
         (as ``output.backward()`` does)."""
         value, gp = self._step(args)
-        for p, g in zip(self.params, gp):
-            p.grad += g
+        _accumulate(self.params, gp)
         return value
 
     def gradients(self, *args, grad: float | Sequence[float] | None = None) -> Gradients:
@@ -147,8 +146,7 @@ class Compiled:
         """After ``forward``: add grad · ∂output/∂p to every param's ``.grad`` (one seed per output,
         default 1.0 for a single output); returns the inputs' gradients."""
         gx, gp = self._backward(grad)
-        for p, g in zip(self.params, gp):
-            p.grad += g
+        _accumulate(self.params, gp)
         return list(gx)
 
     # ---- the replay ---------------------------------------------------------------------------------
@@ -353,3 +351,10 @@ def _number(x, where: str) -> float:
 
 
 __all__ = ["Compiled", "Gradients", "compile"]
+
+
+def _accumulate(params, grads) -> None:
+    """``p.grad += g`` for each param; a grad set to None (torch's set_to_none: none yet) becomes g."""
+    for p, g in zip(params, grads):
+        old = p.grad
+        p.grad = g if old is None else old + g

@@ -21,6 +21,11 @@ def check_digits(digits: int) -> int:
     return digits
 
 
+def counted(n: int, word: str) -> str:
+    """``n`` and ``word``, plural unless n is 1: "1 path", "3 paths"."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
 ROUND_TOLERANCE = 1e-12  # relative: a difference below this is float noise (0.1 + 0.2), not a value
 
 

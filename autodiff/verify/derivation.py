@@ -14,7 +14,7 @@ exponentially many paths gets a message, not a hang. Nothing is changed: no ``.g
 from __future__ import annotations
 
 from ..engine import Value
-from ..text.display import check_digits, equals
+from ..text.display import check_digits, counted, equals
 from ..viz.gradient_paths import GradientPath, PathLimitError, paths
 from .local_forms import PRODUCT, Term, edge_form, latex_name, number
 
@@ -91,7 +91,7 @@ class Derivation:
         return self.text
 
     def __repr__(self) -> str:
-        return f"Derivation({self.lhs[0]} = {_short(self.total, self.digits)}, {len(self.paths)} path{'' if len(self.paths) == 1 else 's'})"
+        return f"Derivation({self.lhs[0]} = {_short(self.total, self.digits)}, {counted(len(self.paths), 'path')})"
 
     def _repr_latex_(self) -> str:
         return f"$${self.latex}$$"

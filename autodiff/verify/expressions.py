@@ -332,18 +332,10 @@ def _number(value, col: int, text: str) -> float:
 
 
 def _call(name: str, args: list) -> Value | float:
-    """A function of the language on its arguments (Values or numbers); on numbers only, the
-    engine computes it on temporary Values and the number is returned."""
+    """A function of the language on its arguments (Values or numbers): the engine's function of
+    the same name (``autodiff.exp``, ``autodiff.mean``, ...); on numbers only, its number."""
     values = any(isinstance(a, Value) for a in args)
-    if name in ("sum", "mean"):
-        out = F.sum(args)
-        if name == "mean":
-            out = out / len(args)
-    elif name in ("max", "min"):
-        out = getattr(F, name)(*args)
-    else:
-        x = args[0] if isinstance(args[0], Value) else Value(args[0])
-        out = getattr(x, name)(*args[1:])
+    out = getattr(F, name)(args) if name in ("sum", "mean") else getattr(F, name)(*args)
     return out if values else out.data
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..engine import Value
 from ..forward import check_seeds, tangents
 from ..graph import topological_order
-from ..text.display import Listing, check_digits, fmt, formula, unique_names
+from ..text.display import Listing, check_digits, counted, fmt, formula, unique_names
 from .drawing import build, pipe
 from .frames import write_numbered
 from .options import DrawOptions, FrameState
@@ -61,7 +61,7 @@ class ForwardModeTrace(Listing):
         self.names = unique_names(order)
 
     def __repr__(self) -> str:
-        return f"<ForwardModeTrace of {self.names[self.root]}: {len(self)} steps>"
+        return f"<ForwardModeTrace of {self.names[self.root]}: {counted(len(self), 'step')}>"
 
     def _head(self) -> list[str]:
         return ["step", "node", "parent", "local ∂node/∂parent", "tangent of parent", "local × tangent",

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from ..engine import Value
 from ..graph import edges, topological_order
-from ..text.display import Listing, check_digits, fmt, unique_names
+from ..text.display import Listing, check_digits, counted, fmt, unique_names
 
 
 class PathLimitError(ValueError):
@@ -39,7 +39,7 @@ class PathsReport(Listing):
     def _lines(self) -> tuple[str, list[tuple[str, str]], str]:
         n, d = self.names, self.digits
         r, x = n[self.root], n.get(self.x, self.x.label or "x")
-        head = f"∂{r}/∂{x} as a sum over paths: {len(self)} path{'s' if len(self) != 1 else ''} from {x} to {r}"
+        head = f"∂{r}/∂{x} as a sum over paths: {counted(len(self), 'path')} from {x} to {r}"
         rows = []
         reused: dict[Value, set[Value]] = {}  # node → the parents it uses more than once, counted once per node
         for p in self.paths:
@@ -65,6 +65,8 @@ class PathsReport(Listing):
         w = max((len(a) for a, _ in rows), default=0)
         body = [f"  {a.ljust(w)}   {b}" for a, b in rows]
         return "\n".join([head, *body, foot])
+
+    __repr__ = __str__  # the table, also at a Python prompt
 
     def _repr_html_(self) -> str:
         head, rows, foot = self._lines()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 
 from ..engine import Value
+from ..text.display import counted
 from .frames import render_frames
 from .page import page_height, page_html
 from .trace import BackwardTrace
@@ -60,7 +61,7 @@ class StepThrough:
         return str(self.trace)
 
     def __repr__(self) -> str:
-        return f"<StepThrough: {len(self)} steps of the backward pass of {self.trace.names[self.trace.root]}>"
+        return f"<StepThrough: {counted(len(self), 'step')} of the backward pass of {self.trace.names[self.trace.root]}>"
 
     def step_html(self, index: int) -> str:
         """The table rows of step ``index`` (1-based)."""

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from ..engine import Value, _check_data
 from ..graph import topological_order, walk
-from ..text.display import Listing, check_digits, eq, fmt, formula, unique_names
+from ..text.display import Listing, check_digits, counted, eq, fmt, formula, unique_names
 
 
 class Contribution(NamedTuple):
@@ -94,7 +94,7 @@ class BackwardTrace(Listing):
         self.names = unique_names(order)
 
     def __repr__(self) -> str:
-        return f"<BackwardTrace of {self.names[self.root]}: {len(self)} steps>"
+        return f"<BackwardTrace of {self.names[self.root]}: {counted(len(self), 'step')}>"
 
     # ---- text ------------------------------------------------------------------------------
     def _head(self) -> list[str]:
