@@ -153,15 +153,16 @@ def _terms(values) -> list[float]:
 
 
 def _method_functions() -> dict[str, Callable[..., Value]]:
-    """``f(x, *args)`` = ``x.f(*args)`` for each rules-table row that ``Value`` has as a method. On a
-    plain number f computes on a fresh leaf and gives a leaf back (as ``max(2, 3)``: a constant),
-    unless another argument is a Value (``leaky_relu(2.0, slope)``)."""
+    """``f(x, *args)`` = ``x.f(*args)`` for each rules-table row whose ``call`` names a function (the
+    expression language's names). On a plain number f computes on a fresh leaf and gives a leaf back
+    (as ``max(2, 3)``: a constant), unless another argument is a Value (``leaky_relu(2.0, slope)``)."""
     made = {}
-    for op in RULES:
-        method = getattr(Value, op, None)
-        if op in globals() or op.startswith("_") or not callable(method):
+    for row in RULES.values():
+        name = row.call
+        method = getattr(Value, name, None) if name else None
+        if name in globals() or not callable(method):
             continue
-        made[op] = _function_of(op, method)
+        made[name] = _function_of(name, method)
     return made
 
 
