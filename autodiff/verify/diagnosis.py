@@ -38,6 +38,7 @@ from ..text.slips import (  # the kinds, named in text/slips.py, are read as dia
     UNKNOWN,
     VALUE_FOR_DERIVATIVE,
     WRONG_LOCAL,
+    local_suspects,
 )
 
 MAX_SUBSETS = 12  # consumers (or frontier nodes) whose subsets are all tried for a missing path
@@ -233,26 +234,18 @@ def _edge_local(c: Value, p: Value) -> float:
 
 
 def _suspects(c: Value, p: Value, local: float, n: dict) -> list[tuple[str, float, str]]:
-    """Local derivatives a learner typically puts on the edge p → c instead of the right one."""
-    out = []
-    row, op, maths = rule_of(c.op), c.op, _maths(c, p, n)
-    if op in ("mul", "dot") and p.data != local:
-        other = _what(c, p, n)
-        out.append((SWAPPED, p.data, (f"{op}'s operands swapped: {maths}, i.e. ∂{n[c]}/∂{n[p]} = {other} = "
-                    f"{fmt(local)}; your value uses {n[p]} = {fmt(p.data)} itself")))  # fmt: skip
-    if type(row).__name__ == "Unary" and op not in ("neg",):
-        x, out_value = p.data, c.data
-        if not math.isclose(out_value, local, rel_tol=1e-12):
-            out.append((VALUE_FOR_DERIVATIVE, out_value, (f"{maths} = {fmt(local)}; your value uses {fmt(out_value)}, "
-                        f"{row.symbol}({n[p]}) itself: the value where its derivative was needed")))
-        try:
-            mixed = row.local(x, x)  # the input put where the rule reads the output (σ(z)(1 − σ(z)) → z(1 − z))
-        except (ArithmeticError, ValueError):
-            mixed = None
-        if mixed is not None and math.isfinite(mixed) and not math.isclose(mixed, local, rel_tol=1e-9):
-            out.append((INPUT_FOR_OUTPUT, mixed, (f"{maths} needs the output {row.symbol}({n[p]}) = {fmt(out_value)}; "
-                        f"your value uses the input {n[p]} = {fmt(x)} in its place (giving {fmt(mixed)})")))
-    return out
+    """Local derivatives a learner typically puts on the edge p → c instead of the right one
+    (``slips.local_suspects``), each with what it means."""
+    row, maths, out_value = rule_of(c.op), _maths(c, p, n), c.data
+    words = {
+        SWAPPED: lambda x: (f"{c.op}'s operands swapped: {maths}, i.e. ∂{n[c]}/∂{n[p]} = {_what(c, p, n)} = "
+                            f"{fmt(local)}; your value uses {n[p]} = {fmt(x)} itself"),
+        VALUE_FOR_DERIVATIVE: lambda x: (f"{maths} = {fmt(local)}; your value uses {fmt(x)}, "
+                                         f"{row.symbol}({n[p]}) itself: the value where its derivative was needed"),
+        INPUT_FOR_OUTPUT: lambda x: (f"{maths} needs the output {row.symbol}({n[p]}) = {fmt(out_value)}; "
+                                     f"your value uses the input {n[p]} = {fmt(p.data)} in its place (giving {fmt(x)})"),
+    }  # fmt: skip
+    return [(kind, x, words[kind](x)) for kind, x in local_suspects(c, p, local)]
 
 
 def _maths(c: Value, p: Value, n: dict) -> str:
