@@ -8,16 +8,20 @@ forward mode; no console error and no request. A screenshot is saved for a perso
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
 import autodiff
 from autodiff import Value
+from autodiff.text import slips
 from autodiff.text.display import fmt
+from autodiff.viz import page_hints
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -30,7 +34,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-HIGHLIGHT = 'stroke="#6a3d9a" stroke-width="3"'
+HIGHLIGHT_RGB = "rgb(106, 61, 154)"  # style.HIGHLIGHT, #6a3d9a
 SHOTS = Path(os.environ.get("AUTODIFF_SCREENSHOTS") or tempfile.mkdtemp(prefix="autodiff-page-"))
 
 
@@ -71,7 +75,7 @@ def visible(driver, css: str):
 
 def node_texts(driver, node_id: str) -> str:
     """The text of one box in the picture on screen (by its drawing id)."""
-    frame = visible(driver, "section.pass:not([hidden]) .frame:not([hidden])")
+    frame = visible(driver, "section.pass:not([hidden]) .picture")
     return driver.execute_script(
         "for (const g of arguments[0].querySelectorAll('g.node'))"
         "  if (g.querySelector('title').textContent === arguments[1])"
@@ -81,7 +85,7 @@ def node_texts(driver, node_id: str) -> str:
 
 def tooltip(driver, node_id: str) -> str | None:
     """The tooltip of one box in the picture on screen (None: none)."""
-    frame = visible(driver, "section.pass:not([hidden]) .frame:not([hidden])")
+    frame = visible(driver, "section.pass:not([hidden]) .picture")
     return driver.execute_script(
         "for (const g of arguments[0].querySelectorAll('g.node'))"
         "  if (g.querySelector('title').textContent === arguments[1])"
@@ -90,15 +94,15 @@ def tooltip(driver, node_id: str) -> str | None:
 
 
 def outlined(driver) -> list[str]:
-    """Drawing ids of the boxes on screen drawn with the current-step outline."""
-    frame = visible(driver, "section.pass:not([hidden]) .frame:not([hidden])")
-    html = frame.get_attribute("innerHTML")
-    out = []
-    for chunk in html.split("<title>")[1:]:
-        title, rest = chunk.split("</title>", 1)
-        if HIGHLIGHT in rest.split('class="node"')[0] and not title.endswith("_op"):
-            out.append(title)
-    return out
+    """Drawing ids of the value boxes on screen drawn with the current-step outline (as the browser
+    paints them: the shape's computed stroke, the frames' colour and width)."""
+    frame = visible(driver, "section.pass:not([hidden]) .picture")
+    return driver.execute_script(
+        "return Array.from(arguments[0].querySelectorAll('g.node')).filter(g => {"
+        "  const s = getComputedStyle(g.querySelector('path, polygon, ellipse'));"
+        "  return s.stroke === arguments[1] && s.strokeWidth === '3px';"
+        "}).map(g => g.querySelector('title').textContent).filter(t => !t.endsWith('_op'));",
+        frame, HIGHLIGHT_RGB)  # fmt: skip
 
 
 def boxes(driver) -> list:
@@ -174,7 +178,7 @@ def test_the_quiz_hides_each_steps_answers_until_revealed(page):
     (c,) = step.contributions
     sentence = visible(driver, "section.pass:not([hidden]) .sentence:not([hidden])")
     assert sentence.text.endswith(f"added to {trace.names[c.parent]}.grad: {fmt(c.before)} → check"), "a box for ?"
-    assert len(boxes(driver)) == 2 and fmt(c.contribution) not in sentence.text.split("=")[-1]
+    assert len(boxes(driver)) == 3 and fmt(c.contribution) not in sentence.text.split("=")[-1]
     assert node_texts(driver, ids[c.parent]).split()[-1] == "?"
     assert tooltip(driver, ids[c.parent]) is None, "the tooltip (exact numbers) is hidden too"
     assert "grad = " in tooltip(driver, ids[step.node])
@@ -188,7 +192,7 @@ def test_the_quiz_hides_each_steps_answers_until_revealed(page):
     assert node_texts(driver, ids[c.parent]).split()[-1] == fmt(c.after)
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
     nxt = visible(driver, "section.pass:not([hidden]) .sentence:not([hidden])")
-    assert len(boxes(driver)) == nxt.text.count("check") == len(trace[1].contributions) * 2, "the next step asks again"
+    assert len(boxes(driver)) == nxt.text.count("check") == len(trace[1].contributions) * 3, "the next step asks again"
     driver.save_screenshot(str(SHOTS / "quiz.png"))
     driver.find_element(By.ID, "quiz").click()
     assert "?" not in visible(driver, "section.pass:not([hidden]) .sentence:not([hidden])").text
@@ -230,8 +234,9 @@ def test_no_console_error_no_request_and_a_screenshot(page):
 
 
 def test_the_quiz_takes_typed_answers_with_hints_and_a_score(page):
-    """Last in the module: it reloads the page (a fresh quiz). Step 2 passes ∂f/∂v7 = -0.5344 through
-    v7 = v6 + 1 (local 1): the right number is right, the local alone is "chain forgotten"."""
+    """Last in the module but the pages of their own: it reloads the page (a fresh quiz). Step 2 passes
+    ∂f/∂v7 = -0.5344 through v7 = v6 + 1 (local 1): the right numbers are right, the local alone in the
+    contribution's box is "chain forgotten"."""
     driver, f = page
     driver.get(driver.current_url)
     trace = autodiff.trace_backward(f)
@@ -244,35 +249,37 @@ def test_the_quiz_takes_typed_answers_with_hints_and_a_score(page):
     step = trace[1]
     (c,) = step.contributions
     assert state(driver) == ("backward", 2, 2) and step.upstream != 1 and c.local == 1 and c.before == 0
-    contribution, after = boxes(driver)
+    local, contribution, after = boxes(driver)
+    local.send_keys(fmt(c.local), Keys.ENTER)
     contribution.send_keys(fmt(c.contribution), Keys.ENTER)
-    assert said(driver, "verdict") == ["✓ right", ""] and score.text == "score: 1 of 1 right"
+    assert said(driver, "verdict") == ["✓ right", "✓ right", ""] and score.text == "score: 2 of 2 right"
     assert boxes(driver) == [after], "a right number takes the place of its box"
     after.send_keys("1", Keys.ARROW_LEFT, Keys.ARROW_LEFT, Keys.ARROW_RIGHT)
     assert state(driver) == ("backward", 2, 2), "the arrows inside a box move the caret, not the step"
     after.send_keys(Keys.ENTER)
-    assert said(driver, "verdict") == ["✓ right", "✗ wrong"] and score.text == "score: 1 of 2 right"
-    hint = said(driver, "hint")[1]
+    assert said(driver, "verdict") == ["✓ right", "✓ right", "✗ wrong"] and score.text == "score: 2 of 3 right"
+    hint = said(driver, "hint")[2]
     assert (f"v6.grad after this step — chain forgotten: your value is the local derivative ∂v7/∂v6 = 1 alone: "
             f"multiply it by the upstream ∂f/∂v7 = {fmt(step.upstream)}") in hint, hint  # fmt: skip
     assert node_texts(driver, ids[c.parent]).split()[-1] == "?"
     driver.find_element(By.ID, "reveal").click()
     sentence = visible(driver, "section.pass:not([hidden]) .sentence:not([hidden])")
     assert boxes(driver) == [] and f"→ {fmt(c.after)}" in sentence.text, "reveal still shows the numbers"
-    assert node_texts(driver, ids[c.parent]).split()[-1] == fmt(c.after) and score.text == "score: 1 of 2 right"
+    assert node_texts(driver, ids[c.parent]).split()[-1] == fmt(c.after) and score.text == "score: 2 of 3 right"
 
     body.send_keys(Keys.ARROW_RIGHT)  # step 3: v6 = exp(v5); typed with a typographic minus, a slip-less number
     (c,) = trace[2].contributions
-    contribution, after = boxes(driver)
+    local, contribution, after = boxes(driver)
     after.send_keys("abc", Keys.ENTER)
-    assert said(driver, "verdict")[1].startswith("type a number") and score.text == "score: 1 of 2 right"
+    assert said(driver, "verdict")[2].startswith("type a number") and score.text == "score: 2 of 3 right"
     after.clear()
     after.send_keys("12345", Keys.ENTER)
-    assert "no common slip" in said(driver, "hint")[1] and score.text == "score: 1 of 3 right"
+    assert "no common slip" in said(driver, "hint")[2] and score.text == "score: 2 of 4 right"
     after.clear()
     after.send_keys(fmt(c.after).replace("-", "\u2212"), Keys.ENTER)
     contribution.send_keys(fmt(c.contribution), Keys.ENTER)
-    assert said(driver, "verdict") == ["✓ right", "✓ right"] and score.text == "score: 2 of 4 right", "first tries"
+    local.send_keys(fmt(c.local), Keys.ENTER)
+    assert said(driver, "verdict") == ["✓ right"] * 3 and score.text == "score: 4 of 6 right", "first tries"
     assert node_texts(driver, ids[c.parent]).split()[-1] == fmt(c.after), "all right: the step shows its numbers"
     assert driver.find_element(By.ID, "reveal").get_attribute("disabled") == "true"
     driver.save_screenshot(str(SHOTS / "typed.png"))
@@ -282,8 +289,134 @@ def test_the_quiz_takes_typed_answers_with_hints_and_a_score(page):
     slider = driver.find_element(By.ID, "slider")
     driver.execute_script(f"arguments[0].value = {s.index}; arguments[0].dispatchEvent(new Event('input'))", slider)
     j = [trace.names[c.parent] for c in s.contributions].index(hostile)
-    boxes(driver)[2 * j].send_keys(fmt(s.contributions[j].local), Keys.ENTER)
-    assert f"∂{trace.names[s.node]}/∂{hostile} = -3 alone" in said(driver, "hint")[2 * j]
+    boxes(driver)[3 * j + 1].send_keys(fmt(s.contributions[j].local), Keys.ENTER)
+    assert f"∂{trace.names[s.node]}/∂{hostile} = -3 alone" in said(driver, "hint")[3 * j + 1]
     assert driver.execute_script("return document.querySelectorAll('img').length") == 0, "the hint is text"
     errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
     assert errors == [] and driver.execute_script("return performance.getEntriesByType('resource').length") == 0
+
+
+def open_page(driver, root: Value, folder: Path, name: str) -> None:
+    driver.get(autodiff.save_html(root, folder / f"{name}.html").as_uri())
+
+
+def go_to(driver, index: int) -> None:
+    slider = driver.find_element(By.ID, "slider")
+    driver.execute_script(f"arguments[0].value = {index}; arguments[0].dispatchEvent(new Event('input'))", slider)
+
+
+def no_errors(driver) -> None:
+    errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+    assert errors == [] and driver.execute_script("return performance.getEntriesByType('resource').length") == 0
+
+
+def test_a_wrong_local_derivative_is_named_by_its_slip_and_a_right_one_accepted(browser, tmp_path):
+    """The quiz asks for ∂N/∂P first: at v0 = w0 · x0, ∂v0/∂w0 = x0 = -1; typing w0 = 2 itself is
+    text/slips.py's "mul swapped" (a wrong first try, not counted right after the retry)."""
+    f = graph()
+    open_page(browser, f, tmp_path, "local")
+    trace = autodiff.trace_backward(f)
+    w0 = next(v for v in trace.order if v.label == "w0")
+    (s,) = [s for s in trace if s.node.op == "mul" and s.node._a is w0]
+    j = [c.parent for c in s.contributions].index(w0)
+    c = s.contributions[j]
+    browser.find_element(By.ID, "quiz").click()
+    go_to(browser, s.index)
+    local = boxes(browser)[3 * j]
+    local.send_keys(fmt(w0.data), Keys.ENTER)
+    hint = said(browser, "hint")[3 * j]
+    assert said(browser, "verdict")[3 * j] == "✗ wrong" and hint.startswith(f"the local derivative ∂{trace.names[s.node]}/∂w0 — ")
+    assert f"{page_hints.LEADS[slips.SWAPPED]}: your value is w0 = 2 itself" in hint, hint
+    local.clear()
+    local.send_keys(fmt(-c.local), Keys.ENTER)
+    assert said(browser, "hint")[3 * j].split(" — ")[1].startswith(slips.SIGN)
+    local.clear()
+    local.send_keys(fmt(c.local), Keys.ENTER)
+    assert said(browser, "verdict")[3 * j] == "✓ right" and said(browser, "hint")[3 * j] == ""
+    assert browser.find_element(By.ID, "score").text == "score: 0 of 1 right", "first tries count"
+    browser.save_screenshot(str(SHOTS / "local.png"))
+    no_errors(browser)
+
+
+def test_an_infinite_gradient_is_drawn_and_typed(browser, tmp_path):
+    """√x at x = 0 (README): ∂g/∂x = ∞ in the picture, the sentence and the tooltip; "inf" and "∞"
+    are right, "-inf" is the sign slip."""
+    x, y = Value(0.0, label="x"), Value(2.0, label="y")
+    g = x.sqrt() * y
+    g.label = "g"
+    trace = autodiff.trace_backward(g)
+    ids = {v: f"n{i}" for i, v in enumerate(trace.order)}
+    open_page(browser, g, tmp_path, "inf")
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)
+    assert node_texts(browser, ids[x]).split()[-1] == "∞" and tooltip(browser, ids[x]).endswith("grad = inf, op = leaf")
+    assert "→ ∞" in visible(browser, "section.pass:not([hidden]) .sentence:not([hidden])").text
+    browser.save_screenshot(str(SHOTS / "inf.png"))
+    browser.find_element(By.ID, "quiz").click()
+    local, contribution, after = boxes(browser)
+    after.send_keys("-inf", Keys.ENTER)
+    assert said(browser, "hint")[2].split(" — ")[1].startswith(slips.SIGN)
+    local.send_keys("inf", Keys.ENTER)
+    contribution.send_keys("∞", Keys.ENTER)
+    after.clear()
+    after.send_keys("+Infinity", Keys.ENTER)
+    assert said(browser, "verdict") == ["✓ right"] * 3 and node_texts(browser, ids[x]).split()[-1] == "∞"
+    no_errors(browser)
+
+
+def test_hostile_labels_add_no_element(browser, tmp_path):
+    """Template placeholders, a closing script tag, quotes and an <img onerror> as labels: the page has
+    exactly its own elements, shows the names as text and steps through without an error."""
+    labels = ["{{body}}", "{{data}}", "{{js}}", "</script><img src=x onerror=alert(1)>", "\"'><b>x</b>"]
+    xs = [Value(float(i + 1), label=lab) for i, lab in enumerate(labels)]
+    f = autodiff.sum([a * b for a, b in itertools.pairwise(xs)])
+    f.label = "{{title}}"
+    open_page(browser, f, tmp_path, "hostile")
+    count = "return [document.scripts.length, document.images.length, document.querySelectorAll('section').length, " \
+            "document.querySelectorAll('svg').length, " \
+            "Array.from(document.querySelectorAll('b')).filter(b => b.textContent === 'x').length, document.title]"
+    assert browser.execute_script(count) == [2, 0, 2, 2, 0, "the backward pass of {{title}}, step by step"]
+    body = browser.find_element(By.TAG_NAME, "body")
+    for _ in autodiff.trace_backward(f):
+        body.send_keys(Keys.ARROW_RIGHT)
+    assert "</script><img src=x onerror=alert(1)>" in visible(browser, "section.pass:not([hidden]) table.trace").text
+    browser.find_element(By.ID, "quiz").click()
+    assert browser.execute_script(count)[:5] == [2, 0, 2, 2, 0]
+    browser.save_screenshot(str(SHOTS / "hostile.png"))
+    no_errors(browser)
+
+
+def test_the_summary_wraps_inside_the_window(browser, tmp_path):
+    """After backward() the summary has two lines (no literal "\\n") and long ones wrap."""
+    xs = [Value(float(i), label=f"input_number_{i}") for i in range(40)]
+    f = autodiff.sum(xs)
+    f.label = "f"
+    f.backward()
+    open_page(browser, f, tmp_path, "summary")
+    summary = browser.find_element(By.ID, "summary")
+    assert "\\n" not in summary.text and summary.text.count("\n") == 1, summary.text
+    line = browser.execute_script("return 1.2 * parseFloat(getComputedStyle(arguments[0]).fontSize)", summary)
+    assert summary.size["height"] > 3 * line, "the long first line wraps"
+    assert browser.execute_script("const s = arguments[0]; return s.scrollWidth <= s.clientWidth", summary)
+    assert summary.size["width"] <= browser.execute_script("return window.innerWidth")
+
+
+def test_a_500_leaf_page_loads_and_steps(browser, tmp_path):
+    """One dot of 500 leaves: the page loads, and a step repaints all 500 gradients, quickly."""
+    xs = [Value(float(i % 7) - 3, label=f"x{i}") for i in range(500)]
+    d = autodiff.dot(xs, [0.5] * 500)
+    d.label = "d"
+    start = time.perf_counter()
+    open_page(browser, d, tmp_path, "dot500")
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.ARROW_RIGHT)
+    assert state(browser) == ("backward", 1, 1) and outlined(browser) == ["n500"]
+    assert [node_texts(browser, f"n{i}").split()[-1] for i in (0, 250, 499)] == ["0.5"] * 3
+    browser.find_element(By.CSS_SELECTOR, 'button.mode[data-mode="forward"]').click()
+    body.send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)
+    assert state(browser) == ("forward", 2, 2) and node_texts(browser, "n3").split()[-1] == "?"
+    browser.find_element(By.ID, "quiz").click()
+    browser.find_element(By.CSS_SELECTOR, 'button.mode[data-mode="backward"]').click()
+    assert len(boxes(browser)) == 3 * 500
+    assert time.perf_counter() - start < 30
+    browser.save_screenshot(str(SHOTS / "dot500.png"))
+    no_errors(browser)

@@ -11,7 +11,7 @@ import re
 import time
 
 import pytest
-from graphs import sigmoid_gate
+from graphs import add_mul, sigmoid_gate
 from test_page import page_data, plain, sections
 
 import autodiff
@@ -134,11 +134,11 @@ def test_fill_reads_placeholders_in_the_template_only():
 
 def test_the_summary_keeps_its_lines_after_backward():
     """After backward() the summary has a second line (the earlier passes): a line break, not "\\n"."""
-    _, g, _ = sqrt_at_zero()
-    g.backward()
-    summary = re.search(r'<pre class="summary" id="summary">(.*?)</pre>', page_html(g), re.DOTALL).group(1)
+    *_, f = add_mul()
+    f.backward()
+    summary = re.search(r'<pre class="summary" id="summary">(.*?)</pre>', page_html(f), re.DOTALL).group(1)
     lines = summary.split("\n")
-    assert len(lines) == 2 and "\\n" not in summary and lines[1].startswith("3 node(s) hold gradients")
+    assert len(lines) == 2 and "\\n" not in summary and lines[1].startswith("5 node(s) hold gradients")
 
 
 def test_pages_and_drawings_name_cjk_fonts():
