@@ -23,6 +23,7 @@ from autodiff.viz.options import DrawOptions
 from autodiff.viz.page import MAX_ROWS, fill, page_html
 
 MB = 1_000_000
+SECONDS = 60  # generous: 2,000 nodes take about 4 s on an idle 2-core machine, the old page 53 s for 500 leaves
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei")
 
 
@@ -45,7 +46,7 @@ def test_a_dot_of_many_leaves_makes_a_page_of_bounded_size_and_time(n, tmp_path)
     max_nodes) is the widest graph the tools accept: one drawing per pass keeps both small."""
     d = leaves_into_dot(n)
     page, seconds = timed_page(d, tmp_path)
-    assert len(page.encode()) < 20 * MB and seconds < 20, (len(page) / MB, seconds)
+    assert len(page.encode()) < 20 * MB and seconds < SECONDS, (len(page) / MB, seconds)
     assert page.count("<svg") == 2
     data = page_data(page)
     assert len(data["forward"]) == n + 1 and len(data["backward"]) == 2
@@ -62,7 +63,7 @@ def test_the_longest_pass_at_the_node_limit_stays_bounded(tmp_path):
     trace = autodiff.trace_backward(h)
     assert len(trace) == 300 and 1700 < len(trace.order) <= DrawOptions().max_nodes
     page, seconds = timed_page(h, tmp_path)
-    assert len(page.encode()) < 20 * MB and seconds < 20, (len(page) / MB, seconds)
+    assert len(page.encode()) < 20 * MB and seconds < SECONDS, (len(page) / MB, seconds)
     assert len(page_data(page)["backward"]) == 301
 
 
