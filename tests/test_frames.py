@@ -5,6 +5,7 @@ fallback where widgets cannot run)."""
 from __future__ import annotations
 
 import html
+import re
 import sys
 
 import pytest
@@ -105,8 +106,9 @@ def test_step_through_shows_the_step_through_page_without_a_kernel():
     shown = bundle["text/html"]
     assert shown.startswith("<iframe srcdoc=") and 'sandbox="allow-scripts"' in shown
     page = html.unescape(shown.split('srcdoc="', 1)[1].split('"', 1)[0])
-    assert page == stepper.page and page.count('<div class="frame" data-i=') == 3 + 5, "3 backward frames (start, 2 steps), 5 forward"
-    assert "1 × -4 = " in page and "step 2 of 2" in page and "<script" in page
+    assert page == stepper.page and page.count("<svg") == 2, "one drawing per pass"
+    assert page.count('<div class="sentence" data-i=') == 3 + 5, "3 backward steps (start, 2 steps), 5 forward"
+    assert "1 × -4 = " in re.sub(r"<[^>]+>", "", page) and "step 2 of 2" in page and "<script" in page
     assert str(stepper).startswith("backward pass of f")
 
 

@@ -4,6 +4,7 @@ JSON in its script too), the drawing limit, the graph left as it was; the comman
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import struct
@@ -17,6 +18,7 @@ from autodiff import GraphTooLargeError, Value
 from autodiff.text.display import fmt
 from autodiff.verify import backward_check, diagnosis
 from autodiff.viz import page_hints
+from autodiff.viz.frames import frame_states
 from autodiff.viz.page import page_html, script_json
 
 
@@ -50,7 +52,7 @@ def test_the_page_is_one_file_that_asks_for_nothing(tmp_path):
     assert set(re.findall(r'[\w:]+="https?://[^"]*"', page)) <= {
         'xmlns="http://www.w3.org/2000/svg"', 'xmlns:xlink="http://www.w3.org/1999/xlink"'}
     assert "default-src 'none'" in page, "a Content-Security-Policy forbids every request"
-    assert page.count("<svg") == 3 + 5 and page.count("<script") == 2
+    assert page.count("<svg") == 2 and page.count("<script") == 2, "one drawing per pass, whatever the steps"
 
 
 def test_the_sentences_and_tables_hold_the_numbers_of_the_traces():
@@ -75,25 +77,31 @@ def test_the_sentences_and_tables_hold_the_numbers_of_the_traces():
     fsent = re.findall(r'<div class="sentence" data-i="\d+"[^>]*>(.*?)</div>', parts["forward"], re.DOTALL)
     assert [plain(s) for s in fsent][2] == "Step 3 of 5: q = x + y = -2 + 5 = 3."
     assert [s["node"] for s in data["forward"]] == [forward.names[s.node] for s in forward]
-    assert data["ink"] == {"backward": "#a3161b", "forward": "#1b6e2a"}
+    assert (data["ink"]["backward"], data["ink"]["forward"]) == ("#a3161b", "#1b6e2a"), "CS231n's red and green"
 
 
-def test_every_frame_is_the_frame_of_its_step():
-    """Backward frame k: the trace's node k outlined, the gradients known after step k, "?" elsewhere;
-    forward frame k: values up to step k, "?" after."""
+def test_each_step_repaints_the_one_drawing_with_the_numbers_of_its_frame():
+    """The page's step k paints what frame k shows (frame_states: the gradients known after step k, the
+    node outlined, the parents), and the drawing's boxes have the ids the steps name."""
     *_, f = add_mul()
-    parts = sections(page_html(f))
-    frames = re.findall(r'<div class="frame" data-i="\d+"[^>]*>(.*?)</div>', parts["backward"], re.DOTALL)
-
-    def box(svg: str, node_id: str) -> str:
-        return re.search(rf"<title>{node_id}</title>(.*?)</g>\s*</g>", svg, re.DOTALL).group(1)
-    assert "grad" in plain(box(frames[0], "n4")) and plain(box(frames[0], "n0")).endswith("grad ?")
-    assert plain(box(frames[1], "n2")) == "q = 3 grad -4" and plain(box(frames[1], "n0")).endswith("grad ?")
-    assert 'stroke="#6a3d9a" stroke-width="3"' in box(frames[2], "n2"), "step 2 processes q (x, y, q, z, f)"
-    assert plain(box(frames[2], "n0")) == "x = -2 grad -4"
-    ffr = re.findall(r'<div class="frame" data-i="\d+"[^>]*>(.*?)</div>', parts["forward"], re.DOTALL)
-    assert plain(box(ffr[2], "n2")) == "q = 3" and plain(box(ffr[2], "n4")) == "f = ?"
-    assert "grad" not in plain(ffr[4])
+    trace = autodiff.trace_backward(f)
+    page = page_html(f)
+    data, parts = page_data(page), sections(page)
+    ids = {v: f"n{i}" for i, v in enumerate(trace.order)}
+    known = {row[0]: row[1] for row in data["start"]}
+    assert known == {ids[f]: "1"}
+    for state, step in zip(frame_states(trace), data["backward"][1:]):
+        known.update((row[0], row[1]) for row in step["paint"])
+        assert known == {ids[v]: fmt(g) for v, g in state.grads.items()}
+        assert step["cur"] == ids[state.current] and step["gate"] == ids[state.current] + "_op"
+        assert set(step["active"]) == {ids[v] for v in state.active_parents}
+        assert set(step["edges"]) == {f"{ids[p]}->{step['gate']}" for p in state.current.parents}
+        for title in (step["cur"], step["gate"], *step["active"]):
+            assert f"<title>{title}</title>" in parts["backward"]
+        for edge in step["edges"]:
+            assert f"<title>{html.escape(edge).replace('-', '&#45;')}</title>" in parts["backward"]
+    assert [s["cur"] for s in data["forward"]] == [ids[v] for v in trace.order], "forward: inputs first"
+    assert [s["gate"] for s in data["forward"]] == [None, None, "n2_op", None, "n4_op"]
 
 
 def test_labels_are_escaped_in_the_page_and_in_its_json():
@@ -176,8 +184,9 @@ def named(box: dict, typed: float) -> tuple[str, str] | None:
 
 
 def test_the_quiz_boxes_hold_the_right_numbers_and_the_slips_hints():
-    """Two boxes per parent (the contribution, the parent's new gradient) with trace_backward's exact
-    numbers; a wrong number named by its slip; kinds and wording as check_backward's diagnosis."""
+    """Three boxes per parent (the local derivative, the contribution, the parent's new gradient) with
+    trace_backward's exact numbers; a wrong number named by its slip; kinds and wording as check_backward's
+    diagnosis."""
     x, *_, f = add_mul()
     trace = autodiff.trace_backward(f)
     data = page_data(page_html(f))
@@ -185,17 +194,19 @@ def test_the_quiz_boxes_hold_the_right_numbers_and_the_slips_hints():
     assert data["backward"][0]["boxes"] == [] and all("boxes" not in s or not s["boxes"] for s in data["forward"])
     for s, step in zip(data["backward"][1:], trace):
         want = [(c.contribution, fmt(c.contribution)) for c in step.contributions]
-        assert [(b["v"], str(b["shown"]).removesuffix(".0")) for b in s["boxes"][::2]] == want
-        assert [b["v"] for b in s["boxes"][1::2]] == [c.after for c in step.contributions]
+        assert [(b["v"], str(b["shown"]).removesuffix(".0")) for b in s["boxes"][1::3]] == want
+        assert [b["v"] for b in s["boxes"][::3]] == [c.local for c in step.contributions]
+        assert [b["v"] for b in s["boxes"][2::3]] == [c.after for c in step.contributions]
     assert [b["label"] for b in data["backward"][1]["boxes"]] == [
-        "the contribution to q.grad", "q.grad after this step", "the contribution to z.grad", "z.grad after this step"]
-    x_box = data["backward"][2]["boxes"][0]  # step 2: upstream ∂f/∂q = -4 × local ∂q/∂x = 1
+        "the local derivative ∂f/∂q", "the contribution to q.grad", "q.grad after this step",
+        "the local derivative ∂f/∂z", "the contribution to z.grad", "z.grad after this step"]  # fmt: skip
+    x_box = data["backward"][2]["boxes"][1]  # step 2: upstream ∂f/∂q = -4 × local ∂q/∂x = 1
     assert named(x_box, -4) is None and named(x_box, -4.003) is None and named(x_box, -4.005) is not None
     chain = "chain forgotten: your value is the local derivative ∂q/∂x = 1 alone: multiply it by the upstream ∂f/∂q = "
     chain += "-4"
     assert named(x_box, 1) == (page_hints.CHAIN, chain)
     assert named(x_box, 4)[0] == page_hints.SIGN and named(x_box, 4.5) == ("", "")
-    q_box = data["backward"][1]["boxes"][0]  # step 1: upstream 1 × local ∂f/∂q = z = -4: local alone is right
+    q_box = data["backward"][1]["boxes"][1]  # step 1: upstream 1 × local ∂f/∂q = z = -4: local alone is right
     kind, why = named(q_box, 1)
     assert kind == page_hints.UPSTREAM_ALONE and "multiply it by the local derivative ∂f/∂q = -4" in why
     swapped = "mul's operands swapped: your value is upstream × q = 1 × 3: ∂f/∂q of a product is the other factor, -4"
@@ -203,10 +214,10 @@ def test_the_quiz_boxes_hold_the_right_numbers_and_the_slips_hints():
     assert page_hints.CHAIN not in [k for *_, k in q_box["hints"]], "a slip that gives the right number is no hint"
     for typed, kind in ((1.0, diagnosis.CHAIN), (4.0, diagnosis.SIGN)):  # x.grad: the page's hint is check_backward's
         report = backward_check.check_backward(f, {"f": 1, "q": -4, "z": 3, "y": -4, "x": typed})
-        assert report.first is x and report.diagnosis.kind == kind == named(data["backward"][2]["boxes"][1], typed)[0]
+        assert report.first is x and report.diagnosis.kind == kind == named(data["backward"][2]["boxes"][2], typed)[0]
     assert report.diagnosis.kind in diagnosis.KINDS
     told = backward_check.check_backward(f, {"f": 1, "q": -4, "z": 3, "y": -4, "x": 1}).diagnosis.message
-    assert named(data["backward"][2]["boxes"][1], 1)[1] == told == chain, "the same words as check_backward's"
+    assert named(data["backward"][2]["boxes"][2], 1)[1] == told == chain, "the same words as check_backward's"
 
 
 def test_the_quiz_names_an_overwrite_and_escapes_nothing_it_should_not():
@@ -221,7 +232,7 @@ def test_the_quiz_names_an_overwrite_and_escapes_nothing_it_should_not():
     data = page_data(page)
     (step,) = [s for s in trace if s.node.op == "mul" and s.node._a is a]
     (c,) = [c for c in step.contributions if c.parent is a]
-    box = data["backward"][step.index]["boxes"][2 * step.contributions.index(c) + 1]
+    box = data["backward"][step.index]["boxes"][3 * step.contributions.index(c) + 2]
     assert (c.before, c.contribution) == (1.0, 15.0) and box["v"] == c.after == 16.0
     assert named(box, c.contribution)[0] == page_hints.OVERWRITTEN == diagnosis.OVERWRITTEN
     assert "without the 1 </script><a>.grad already held" in named(box, c.contribution)[1]

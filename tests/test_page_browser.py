@@ -30,7 +30,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-HIGHLIGHT = 'stroke="#6a3d9a" stroke-width="3"'
+HIGHLIGHT_RGB = "rgb(106, 61, 154)"  # style.HIGHLIGHT, #6a3d9a
 SHOTS = Path(os.environ.get("AUTODIFF_SCREENSHOTS") or tempfile.mkdtemp(prefix="autodiff-page-"))
 
 
@@ -71,7 +71,7 @@ def visible(driver, css: str):
 
 def node_texts(driver, node_id: str) -> str:
     """The text of one box in the picture on screen (by its drawing id)."""
-    frame = visible(driver, "section.pass:not([hidden]) .frame:not([hidden])")
+    frame = visible(driver, "section.pass:not([hidden]) .picture")
     return driver.execute_script(
         "for (const g of arguments[0].querySelectorAll('g.node'))"
         "  if (g.querySelector('title').textContent === arguments[1])"
@@ -81,7 +81,7 @@ def node_texts(driver, node_id: str) -> str:
 
 def tooltip(driver, node_id: str) -> str | None:
     """The tooltip of one box in the picture on screen (None: none)."""
-    frame = visible(driver, "section.pass:not([hidden]) .frame:not([hidden])")
+    frame = visible(driver, "section.pass:not([hidden]) .picture")
     return driver.execute_script(
         "for (const g of arguments[0].querySelectorAll('g.node'))"
         "  if (g.querySelector('title').textContent === arguments[1])"
@@ -90,15 +90,15 @@ def tooltip(driver, node_id: str) -> str | None:
 
 
 def outlined(driver) -> list[str]:
-    """Drawing ids of the boxes on screen drawn with the current-step outline."""
-    frame = visible(driver, "section.pass:not([hidden]) .frame:not([hidden])")
-    html = frame.get_attribute("innerHTML")
-    out = []
-    for chunk in html.split("<title>")[1:]:
-        title, rest = chunk.split("</title>", 1)
-        if HIGHLIGHT in rest.split('class="node"')[0] and not title.endswith("_op"):
-            out.append(title)
-    return out
+    """Drawing ids of the value boxes on screen drawn with the current-step outline (as the browser
+    paints them: the shape's computed stroke, the frames' colour and width)."""
+    frame = visible(driver, "section.pass:not([hidden]) .picture")
+    return driver.execute_script(
+        "return Array.from(arguments[0].querySelectorAll('g.node')).filter(g => {"
+        "  const s = getComputedStyle(g.querySelector('path, polygon, ellipse'));"
+        "  return s.stroke === arguments[1] && s.strokeWidth === '3px';"
+        "}).map(g => g.querySelector('title').textContent).filter(t => !t.endsWith('_op'));",
+        frame, HIGHLIGHT_RGB)  # fmt: skip
 
 
 def boxes(driver) -> list:
@@ -174,7 +174,7 @@ def test_the_quiz_hides_each_steps_answers_until_revealed(page):
     (c,) = step.contributions
     sentence = visible(driver, "section.pass:not([hidden]) .sentence:not([hidden])")
     assert sentence.text.endswith(f"added to {trace.names[c.parent]}.grad: {fmt(c.before)} → check"), "a box for ?"
-    assert len(boxes(driver)) == 2 and fmt(c.contribution) not in sentence.text.split("=")[-1]
+    assert len(boxes(driver)) == 3 and fmt(c.contribution) not in sentence.text.split("=")[-1]
     assert node_texts(driver, ids[c.parent]).split()[-1] == "?"
     assert tooltip(driver, ids[c.parent]) is None, "the tooltip (exact numbers) is hidden too"
     assert "grad = " in tooltip(driver, ids[step.node])
@@ -188,7 +188,7 @@ def test_the_quiz_hides_each_steps_answers_until_revealed(page):
     assert node_texts(driver, ids[c.parent]).split()[-1] == fmt(c.after)
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
     nxt = visible(driver, "section.pass:not([hidden]) .sentence:not([hidden])")
-    assert len(boxes(driver)) == nxt.text.count("check") == len(trace[1].contributions) * 2, "the next step asks again"
+    assert len(boxes(driver)) == nxt.text.count("check") == len(trace[1].contributions) * 3, "the next step asks again"
     driver.save_screenshot(str(SHOTS / "quiz.png"))
     driver.find_element(By.ID, "quiz").click()
     assert "?" not in visible(driver, "section.pass:not([hidden]) .sentence:not([hidden])").text
@@ -230,8 +230,9 @@ def test_no_console_error_no_request_and_a_screenshot(page):
 
 
 def test_the_quiz_takes_typed_answers_with_hints_and_a_score(page):
-    """Last in the module: it reloads the page (a fresh quiz). Step 2 passes ∂f/∂v7 = -0.5344 through
-    v7 = v6 + 1 (local 1): the right number is right, the local alone is "chain forgotten"."""
+    """Last in the module but the pages of their own: it reloads the page (a fresh quiz). Step 2 passes
+    ∂f/∂v7 = -0.5344 through v7 = v6 + 1 (local 1): the right numbers are right, the local alone in the
+    contribution's box is "chain forgotten"."""
     driver, f = page
     driver.get(driver.current_url)
     trace = autodiff.trace_backward(f)
@@ -244,35 +245,37 @@ def test_the_quiz_takes_typed_answers_with_hints_and_a_score(page):
     step = trace[1]
     (c,) = step.contributions
     assert state(driver) == ("backward", 2, 2) and step.upstream != 1 and c.local == 1 and c.before == 0
-    contribution, after = boxes(driver)
+    local, contribution, after = boxes(driver)
+    local.send_keys(fmt(c.local), Keys.ENTER)
     contribution.send_keys(fmt(c.contribution), Keys.ENTER)
-    assert said(driver, "verdict") == ["✓ right", ""] and score.text == "score: 1 of 1 right"
+    assert said(driver, "verdict") == ["✓ right", "✓ right", ""] and score.text == "score: 2 of 2 right"
     assert boxes(driver) == [after], "a right number takes the place of its box"
     after.send_keys("1", Keys.ARROW_LEFT, Keys.ARROW_LEFT, Keys.ARROW_RIGHT)
     assert state(driver) == ("backward", 2, 2), "the arrows inside a box move the caret, not the step"
     after.send_keys(Keys.ENTER)
-    assert said(driver, "verdict") == ["✓ right", "✗ wrong"] and score.text == "score: 1 of 2 right"
-    hint = said(driver, "hint")[1]
+    assert said(driver, "verdict") == ["✓ right", "✓ right", "✗ wrong"] and score.text == "score: 2 of 3 right"
+    hint = said(driver, "hint")[2]
     assert (f"v6.grad after this step — chain forgotten: your value is the local derivative ∂v7/∂v6 = 1 alone: "
             f"multiply it by the upstream ∂f/∂v7 = {fmt(step.upstream)}") in hint, hint  # fmt: skip
     assert node_texts(driver, ids[c.parent]).split()[-1] == "?"
     driver.find_element(By.ID, "reveal").click()
     sentence = visible(driver, "section.pass:not([hidden]) .sentence:not([hidden])")
     assert boxes(driver) == [] and f"→ {fmt(c.after)}" in sentence.text, "reveal still shows the numbers"
-    assert node_texts(driver, ids[c.parent]).split()[-1] == fmt(c.after) and score.text == "score: 1 of 2 right"
+    assert node_texts(driver, ids[c.parent]).split()[-1] == fmt(c.after) and score.text == "score: 2 of 3 right"
 
     body.send_keys(Keys.ARROW_RIGHT)  # step 3: v6 = exp(v5); typed with a typographic minus, a slip-less number
     (c,) = trace[2].contributions
-    contribution, after = boxes(driver)
+    local, contribution, after = boxes(driver)
     after.send_keys("abc", Keys.ENTER)
-    assert said(driver, "verdict")[1].startswith("type a number") and score.text == "score: 1 of 2 right"
+    assert said(driver, "verdict")[2].startswith("type a number") and score.text == "score: 2 of 3 right"
     after.clear()
     after.send_keys("12345", Keys.ENTER)
-    assert "no common slip" in said(driver, "hint")[1] and score.text == "score: 1 of 3 right"
+    assert "no common slip" in said(driver, "hint")[2] and score.text == "score: 2 of 4 right"
     after.clear()
     after.send_keys(fmt(c.after).replace("-", "\u2212"), Keys.ENTER)
     contribution.send_keys(fmt(c.contribution), Keys.ENTER)
-    assert said(driver, "verdict") == ["✓ right", "✓ right"] and score.text == "score: 2 of 4 right", "first tries"
+    local.send_keys(fmt(c.local), Keys.ENTER)
+    assert said(driver, "verdict") == ["✓ right"] * 3 and score.text == "score: 4 of 6 right", "first tries"
     assert node_texts(driver, ids[c.parent]).split()[-1] == fmt(c.after), "all right: the step shows its numbers"
     assert driver.find_element(By.ID, "reveal").get_attribute("disabled") == "true"
     driver.save_screenshot(str(SHOTS / "typed.png"))
@@ -282,8 +285,8 @@ def test_the_quiz_takes_typed_answers_with_hints_and_a_score(page):
     slider = driver.find_element(By.ID, "slider")
     driver.execute_script(f"arguments[0].value = {s.index}; arguments[0].dispatchEvent(new Event('input'))", slider)
     j = [trace.names[c.parent] for c in s.contributions].index(hostile)
-    boxes(driver)[2 * j].send_keys(fmt(s.contributions[j].local), Keys.ENTER)
-    assert f"∂{trace.names[s.node]}/∂{hostile} = -3 alone" in said(driver, "hint")[2 * j]
+    boxes(driver)[3 * j + 1].send_keys(fmt(s.contributions[j].local), Keys.ENTER)
+    assert f"∂{trace.names[s.node]}/∂{hostile} = -3 alone" in said(driver, "hint")[3 * j + 1]
     assert driver.execute_script("return document.querySelectorAll('img').length") == 0, "the hint is text"
     errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
     assert errors == [] and driver.execute_script("return performance.getEntriesByType('resource').length") == 0

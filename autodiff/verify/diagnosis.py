@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 from ..engine import Value
 from ..graph import edges
-from ..rules import Unary
 from ..text.display import eq, fmt, formula
 from ..text.slips import (  # the kinds, named in text/slips.py, are read as diagnosis.CHAIN, ...
     CHAIN,
@@ -39,6 +38,7 @@ from ..text.slips import (  # the kinds, named in text/slips.py, are read as dia
     UNKNOWN,
     VALUE_FOR_DERIVATIVE,
     WRONG_LOCAL,
+    local_suspects,
 )
 from .local_forms import edge_form
 
@@ -236,25 +236,18 @@ def _edge_local(c: Value, p: Value) -> float:
 
 
 def _suspects(c: Value, slot: int, p: Value, local: float, n: dict) -> list[tuple[str, float, str]]:
-    """Local derivatives a learner typically puts on the edge p → c instead of the right one."""
-    out = []
-    row, op, rule = c.row, c.rule, _local(c, p, n, local, slot)
-    if op in ("mul", "dot") and p.data != local:
-        out.append((SWAPPED, p.data, f"{op}'s operands swapped: {rule}; your value uses {n[p]} {eq(p.data)} itself"))
-    if isinstance(row, Unary) and op not in ("neg",):
-        x, out_value = p.data, c.data
-        function = f"{n[c]} = {row.symbol}({n[p]})"
-        if not math.isclose(out_value, local, rel_tol=1e-12):
-            out.append((VALUE_FOR_DERIVATIVE, out_value, (f"{rule}; your value uses {fmt(out_value)}, {function} "
-                        "itself: the value where its derivative was needed")))  # fmt: skip
-        try:
-            mixed = row.local(x, x)  # the input put where the rule reads the output (σ(z)(1 − σ(z)) → z(1 − z))
-        except (ArithmeticError, ValueError):
-            mixed = None
-        if mixed is not None and math.isfinite(mixed) and not math.isclose(mixed, local, rel_tol=1e-9):
-            out.append((INPUT_FOR_OUTPUT, mixed, (f"{rule} needs the output {function} {eq(out_value)}; your "
-                        f"value uses the input {n[p]} {eq(x)} in its place (giving {fmt(mixed)})")))  # fmt: skip
-    return out
+    """Local derivatives a learner typically puts on the edge p → c instead of the right one
+    (``slips.local_suspects``, shared with the page's quiz), each with what it means."""
+    row, rule, out_value = c.row, _local(c, p, n, local, slot), c.data
+    function = f"{n[c]} = {row.symbol}({n[p]})"
+    words = {
+        SWAPPED: lambda x: f"{c.rule}'s operands swapped: {rule}; your value uses {n[p]} {eq(x)} itself",
+        VALUE_FOR_DERIVATIVE: lambda x: (f"{rule}; your value uses {fmt(x)}, {function} itself: the value where "
+                                         "its derivative was needed"),
+        INPUT_FOR_OUTPUT: lambda x: (f"{rule} needs the output {function} {eq(out_value)}; your value uses the "
+                                     f"input {n[p]} {eq(p.data)} in its place (giving {fmt(x)})"),
+    }  # fmt: skip
+    return [(kind, x, words[kind](x)) for kind, x in local_suspects(c, p, local)]
 
 
 def _local(c: Value, p: Value, n: dict, value: float, slot: int | None = None) -> str:

@@ -137,6 +137,11 @@ def pipe(graph: graphviz.Digraph, fmt_: str, source_next_to: Path | None = None)
 # ---- building the picture ----------------------------------------------------------------------
 def build(root: Value, o: DrawOptions, frame: FrameState | None = None) -> graphviz.Digraph:
     """The Digraph for ``root`` with validated options (and, for frames, a FrameState)."""
+    return builder(root, o, frame).run()
+
+
+def builder(root: Value, o: DrawOptions, frame: FrameState | None = None) -> Builder:
+    """The checked ``Builder`` of ``build`` (the page reads its drawing ids before running it)."""
     if not isinstance(root, Value):
         raise TypeError(f"draw needs a Value (the root of a graph), got {type(root).__name__}: {root!r}")
     order = _order_within_limit(root, o)
@@ -150,7 +155,7 @@ def build(root: Value, o: DrawOptions, frame: FrameState | None = None) -> graph
                 f"even collapsed, the graph has {drawn} boxes to draw (max_nodes={o.max_nodes}): "
                 "collapse more (a smaller depth, or more scope names), draw a sub-graph, or raise max_nodes"
             )
-    return Builder(root, order, names, boxes, o, frame).run()
+    return Builder(root, order, names, boxes, o, frame)
 
 
 def _check_texts(order: list[Value]) -> None:

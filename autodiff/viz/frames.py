@@ -39,15 +39,7 @@ def backward_trace(source: Value | BackwardTrace) -> BackwardTrace:
 
 def frame_states(trace: BackwardTrace, max_steps: int = MAX_STEPS) -> Iterator[FrameState]:
     """One ``FrameState`` per step: the gradients after that step, the node it processed."""
-    if len(trace) > max_steps:
-        raise ValueError(
-            f"the backward pass has {len(trace)} steps, more than max_steps={max_steps} frames: draw a smaller "
-            "graph (an intermediate node as the root), print the trace as a table, or raise max_steps"
-        )
-    scale = max((abs(g) for g in trace.grads.values() if not math.isnan(g)), default=0.0)
-    d = trace.digits
-    texts = [fmt(trace.seed, d)] + [fmt(c.after, d) for s in trace for c in s.contributions]
-    chars = max(len(t) for t in texts + [fmt(v.data, d) for v in trace.order])
+    scale, chars = pass_layout(trace, max_steps)
     known = {trace.root: trace.seed}
     for step in trace:
         for c in step.contributions:
@@ -60,6 +52,20 @@ def frame_states(trace: BackwardTrace, max_steps: int = MAX_STEPS) -> Iterator[F
             width_chars=chars,
             active_parents=frozenset(c.parent for c in step.contributions),
         )
+
+
+def pass_layout(trace: BackwardTrace, max_steps: int = MAX_STEPS) -> tuple[float, int]:
+    """What every frame of the pass shares: the colour scale (the largest |gradient|) and the width of
+    the boxes in characters (the longest number shown); a pass over ``max_steps`` steps is refused."""
+    if len(trace) > max_steps:
+        raise ValueError(
+            f"the backward pass has {len(trace)} steps, more than max_steps={max_steps} frames: draw a smaller "
+            "graph (an intermediate node as the root), print the trace as a table, or raise max_steps"
+        )
+    scale = max((abs(g) for g in trace.grads.values() if not math.isnan(g)), default=0.0)
+    d = trace.digits
+    texts = [fmt(trace.seed, d)] + [fmt(c.after, d) for s in trace for c in s.contributions]
+    return scale, max(len(t) for t in texts + [fmt(v.data, d) for v in trace.order])
 
 
 def caption(trace: BackwardTrace, index: int) -> str:

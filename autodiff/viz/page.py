@@ -1,39 +1,46 @@
 """A step-through page: the forward and the backward pass of a graph, one self-contained HTML file.
 
-Each step is drawn with Graphviz when the page is made (inline SVG: the current node outlined, the
-edges being applied bold, gradients not yet arrived shown as "?"), beside the trace table (the
-current row marked) and the step as a sentence ("upstream -4 × local 1 = -4 added to x.grad:
-0 → -4"). ◀ ▶ buttons, the ←/→ keys, a slider and play/pause move through the steps; the forward
-pass has its own mode; the quiz hides each step's answers until the learner reveals them or, in
-the backward pass, types them (checked at ``check_backward``'s tolerance, a wrong number given the
-hint of the slip that explains it: ``page_hints``; a running score).
+The graph is drawn once per pass with Graphviz (inline SVG, ``page_picture``); the page's script
+shows each step on that one drawing (the current node outlined, the edges being applied bold, the
+gradients not yet arrived shown as "?"), beside the trace table (the current row marked) and the
+step as a sentence ("upstream -4 × local 1 = -4 added to x.grad: 0 → -4"). ◀ ▶ buttons, the ←/→
+keys, a slider and play/pause move through the steps; the forward pass has its own mode; the quiz
+hides each step's answers until the learner reveals them or, in the backward pass, types them: the
+local derivative, the contribution and the new gradient of each edge (checked at ``check_backward``'s
+tolerance, a wrong number given the hint of the slip that explains it: ``page_hints``; a running
+score of first tries). So the page grows with the graph, not graph × steps: a graph of
+``max_nodes`` = 2000 nodes makes a page of a few MB in seconds; a pass of more than ``MAX_ROWS``
+rows (nodes + edges) is refused.
 
-The numbers are ``trace_backward``'s and ``trace_forward``'s (the frames are ``frame_states``), so
-page, tables, frames and GIFs agree; no ``.grad`` or ``.data`` is written. The page works from
-``file://`` with no network request of any kind (its Content-Security-Policy forbids them): the CSS
-and the small script in ``assets/`` are written into it. Every user text is escaped: names through
-``style.printable`` and ``html.escape``; the SVG comes from Graphviz, which escapes its labels
-(``style``'s policy); the JSON in the ``<script>`` has ``< > &`` written as ``\\u003c`` ... so no
-text can close the script.
+The numbers are ``trace_backward``'s and ``trace_forward``'s, so page, tables, frames and GIFs agree;
+no ``.grad`` or ``.data`` is written. The page works from ``file://`` with no network request of any
+kind (its Content-Security-Policy forbids them): the CSS and the small script in ``assets/`` are
+written into it. The template is filled in one pass (a ``{{name}}`` inside an inserted text stays
+text). Every user text is escaped: names through ``style.printable`` and ``html.escape``; the SVG
+comes from Graphviz, which escapes its labels (``style``'s policy); the JSON in the ``<script>`` has
+``< > &`` written as ``\\u003c`` ... so no text can close the script.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 from ..engine import Value
 from ..text.display import fmt, formula
 from ..text.slips import ATOL, RTOL
-from .drawing import build, pipe
-from .frames import MAX_STEPS, backward_trace, frame_states
-from .options import DrawOptions, FrameState
-from .page_hints import step_boxes
-from .style import DATA_INK, GRAD_INK, MAX_TIP_NAME, printable
+from .drawing import GraphTooLargeError, builder
+from .frames import MAX_STEPS, backward_trace
+from .options import DrawOptions
+from .page_hints import BOXES, step_boxes
+from .page_picture import Pictures
+from .style import DATA_INK, GRAD_INK, MAX_TIP_NAME, MUTED_INK, NEUTRAL, printable
 from .trace import BackwardTrace, ForwardTrace, trace_forward
 
 ASSETS = Path(__file__).with_name("assets")
+MAX_ROWS = 6000  # nodes (the forward pass's steps) + edges (the backward pass's rows): a page that still loads fast
 
 
 def save_html(source: Value | BackwardTrace, path: str | Path, *, title: str | None = None,
@@ -41,7 +48,7 @@ def save_html(source: Value | BackwardTrace, path: str | Path, *, title: str | N
     """Write the step-through page of ``source`` (a root, whose passes are traced on the side, or a
     ``BackwardTrace``) into ``path`` (.html or .htm; the folder is made). Draw options as ``draw``;
     a graph over ``max_nodes`` or with more than ``max_steps`` steps is refused, as ``draw`` and the
-    frames refuse it. Returns the path written."""
+    frames refuse it, and so is one of more than ``MAX_ROWS`` nodes and edges. Returns the path written."""
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"save_html writes an .html file, got {path.name!r}")
@@ -57,42 +64,48 @@ def page_html(source: Value | BackwardTrace, *, title: str | None = None, max_st
     options = DrawOptions.make(**draw_options)
     root = source.root if isinstance(source, BackwardTrace) else source
     if isinstance(root, Value):
-        build(root, options)  # refuses a graph over the drawing limit (with the collapse hint) before any work
+        builder(root, options)  # refuses a graph over the drawing limit (with the collapse hint) before any work
     trace = backward_trace(source)
+    rows = len(trace.order) + sum(len(s.contributions) for s in trace)
+    if rows > MAX_ROWS:
+        raise GraphTooLargeError(
+            f"the step-through page of this graph would have {rows} rows ({len(trace.order)} nodes and "
+            f"{rows - len(trace.order)} edges), more than {MAX_ROWS}: draw a sub-graph (pass an intermediate "
+            "node as the root), or print the trace as a table (autodiff.trace_backward)"
+        )
+    pictures = Pictures(trace, options, max_steps)  # refuses more than max_steps steps
     forward = trace_forward(trace.root, digits=trace.digits)
-    backward_frames = _backward_frames(trace, max_steps)
-    width = backward_frames[-1].width_chars
     ids = {v: f"n{i}" for i, v in enumerate(trace.order)}  # the drawing's node ids (builder: order index)
-    back = Pass("backward", backward_frames, _backward_steps(trace, ids))
-    fwd = Pass("forward", _forward_frames(forward, width), _forward_steps(forward, trace, ids))
-    svgs = {
-        "backward": [_svg(trace.root, options, f) for f in back.frames],
-        "forward": [_svg(trace.root, options._replace(show_grad=False), f) for f in fwd.frames],
-    }
+    back, fwd = _backward_steps(trace, ids), _forward_steps(forward, trace, ids)
     name = trace.names[trace.root]
     title = title if title is not None else f"the backward pass of {name}, step by step"
     data = {
-        "ink": {"backward": GRAD_INK, "forward": DATA_INK},
+        "ink": {"backward": GRAD_INK, "forward": DATA_INK, "muted": MUTED_INK, "neutral": NEUTRAL},
         "tol": {"rtol": RTOL, "atol": ATOL},
-        "backward": [s.public() for s in back.steps],
-        "forward": [s.public() for s in fwd.steps],
-    }
-    body = "".join(_section(p, svgs[p.mode], head, rows, p.mode == "backward") for p, (head, rows) in (
-        (back, _backward_table(trace)), (fwd, _forward_table(forward))))  # fmt: skip
-    template = (ASSETS / "page.html").read_text(encoding="utf-8")
+        "start": pictures.start(),
+        "backward": [{**s.public(), **({} if s.node is None else pictures.backward_step(trace[i - 1]))}
+                     for i, s in enumerate(back)],
+        "forward": [{**s.public(), **pictures.outline(step.node)} for s, step in zip(fwd, forward)],
+    }  # fmt: skip
+    body = "".join(_section(mode, pictures.svg[mode], steps, head, rows, mode == "backward") for mode, steps, (head, rows) in (
+        ("backward", back, _backward_table(trace)), ("forward", fwd, _forward_table(forward))))  # fmt: skip
     parts = {
         "title": text(title),
-        "summary": text(trace.summary()),
-        "last": str(len(back.steps) - 1),
-        "where": text(back.steps[0].where),
+        "summary": "\n".join(text(line) for line in trace.summary().split("\n")),
+        "last": str(len(back) - 1),
+        "where": text(back[0].where),
         "css": (ASSETS / "page.css").read_text(encoding="utf-8"),
         "js": (ASSETS / "page.js").read_text(encoding="utf-8"),
         "data": script_json(data),
         "body": body,
     }
-    for key, value in parts.items():
-        template = template.replace("{{" + key + "}}", value)
-    return template
+    return fill(ASSETS.joinpath("page.html").read_text(encoding="utf-8"), parts)
+
+
+def fill(template: str, parts: dict[str, str]) -> str:
+    """``template`` with each ``{{name}}`` replaced by ``parts[name]``, in one pass: a ``{{...}}`` in
+    an inserted text is never read as a placeholder."""
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: parts[m.group(1)], template)
 
 
 def text(s: str, limit: int | None = None) -> str:
@@ -126,39 +139,15 @@ class PageStep:
                 "boxes": self.boxes}  # fmt: skip
 
 
-class Pass:
-    def __init__(self, mode: str, frames: list[FrameState], steps: list[PageStep]) -> None:
-        if len(frames) != len(steps):
-            raise ValueError(f"{len(frames)} frames for {len(steps)} steps")
-        self.mode, self.frames, self.steps = mode, frames, steps
-
-
 def answer(value: str) -> str:
     """A number the quiz hides: ``<span class="ans" data-v="...">...</span>``."""
     return f'<span class="ans" data-v="{value}">{value}</span>'
 
 
-def typed(value: str, k: int, label: str) -> str:
-    """A number the quiz hides and the learner may type: the answer, its input box (hidden until
-    the quiz asks), the verdict; the hint goes in ``hint(k)``. ``value`` and ``label`` are HTML."""
-    return (f'<span class="ans" data-v="{value}" data-box="{k}">{value}</span>'
-            f'<span class="box" data-box="{k}" hidden><input type="text" class="answer" size="9" placeholder="?" '
-            f'inputmode="decimal" autocomplete="off" spellcheck="false" aria-label="{label}">'
-            f'<button type="button" class="check">check</button></span>'
-            f'<span class="verdict" data-box="{k}" hidden></span>')  # fmt: skip
-
-
-def hint(k: int) -> str:
-    return f'<span class="hint" data-box="{k}" hidden></span>'
-
-
-def _backward_frames(trace: BackwardTrace, max_steps: int) -> list[FrameState]:
-    """Step 0 (only ∂root/∂root known) and one frame per step, captions left to the page."""
-    states = [s._replace(caption="") for s in frame_states(trace, max_steps)]
-    start = FrameState(grads={trace.root: trace.seed})
-    if states:
-        start = start._replace(scale=states[0].scale, width_chars=states[0].width_chars)
-    return [start, *states]
+def typed(value: str, k: int) -> str:
+    """A number the quiz hides and the learner may type into box ``k`` of the step (the script puts
+    the input box, the verdict and the hint beside it when the quiz asks). ``value`` is HTML."""
+    return f'<span class="ans" data-v="{value}" data-box="{k}">{value}</span>'
 
 
 def _backward_steps(trace: BackwardTrace, ids) -> list[PageStep]:
@@ -178,20 +167,13 @@ def _backward_steps(trace: BackwardTrace, ids) -> list[PageStep]:
         boxes = step_boxes(trace, s)
         for j, c in enumerate(s.contributions):
             p = text(n[c.parent], MAX_TIP_NAME)
-            local, before = text(fmt(c.local, d)), text(fmt(c.before, d))
-            k, a = (typed(text(fmt(x, d)), 2 * j + i, text(boxes[2 * j + i]["label"]))
-                    for i, x in enumerate((c.contribution, c.after)))  # fmt: skip
-            lines.append(f"<li>upstream {up} × local {local} (∂{name}/∂{p}) = {k} added to {p}.grad: {before} → {a}"
-                         f"{hint(2 * j)}{hint(2 * j + 1)}</li>")  # fmt: skip
+            local, k, a = (typed(text(fmt(x, d)), BOXES * j + i) for i, x in enumerate((c.local, c.contribution, c.after)))
+            lines.append(f"<li>upstream {up} × local {local} (∂{name}/∂{p}) = {k} added to {p}.grad: "
+                         f"{text(fmt(c.before, d))} → {a}</li>")  # fmt: skip
         lines.append("</ul>")
         out.append(PageStep(f"step {s.index} of {total}", "".join(lines), s.node, n, ids,
                             [c.parent for c in s.contributions], boxes))  # fmt: skip
     return out
-
-
-def _forward_frames(forward: ForwardTrace, width: int) -> list[FrameState]:
-    return [FrameState(grads={}, current=s.node, width_chars=width, computed=frozenset(forward.order[: s.index]))
-            for s in forward]  # fmt: skip
 
 
 def _forward_steps(forward: ForwardTrace, trace: BackwardTrace, ids) -> list[PageStep]:
@@ -216,7 +198,8 @@ def _backward_table(trace: BackwardTrace) -> tuple[list[str], list[tuple[int, li
         for k, (cells, c) in enumerate(zip(trace.step_rows(s), s.contributions)):
             shown = [text(x, 400) for x in cells[:5]]
             up = text(fmt(s.upstream, d))
-            shown.append(f"{up} × {text(fmt(c.local, d))} = {answer(text(fmt(c.contribution, d)))}")
+            shown[4] = answer(shown[4])  # the local derivative: typed in the quiz
+            shown.append(f"{up} × {shown[4]} = {answer(text(fmt(c.contribution, d)))}")
             shown.append(f"{text(fmt(c.before, d))} → {answer(text(fmt(c.after, d)))}")
             rows.append((s.index, shown if k == 0 else ["", "", "", *shown[3:]]))
     return [text(h) for h in trace._head()], rows
@@ -228,13 +211,9 @@ def _forward_table(forward: ForwardTrace) -> tuple[list[str], list[tuple[int, li
     return [text(h) for h in head], rows
 
 
-def _section(p: Pass, svgs: list[str], head: list[str], rows, visible: bool) -> str:
-    frames = "".join(
-        f'<div class="frame" data-i="{i}"{"" if i == 0 else " hidden"}>{svg}</div>' for i, svg in enumerate(svgs)
-    )
+def _section(mode: str, svg: str, steps: list[PageStep], head: list[str], rows, visible: bool) -> str:
     sentences = "".join(
-        f'<div class="sentence" data-i="{i}"{"" if i == 0 else " hidden"}>{s.sentence}</div>'
-        for i, s in enumerate(p.steps)
+        f'<div class="sentence" data-i="{i}"{"" if i == 0 else " hidden"}>{s.sentence}</div>' for i, s in enumerate(steps)
     )
     th = "".join(f"<th>{h}</th>" for h in head)
     trs = "".join(
@@ -242,21 +221,13 @@ def _section(p: Pass, svgs: list[str], head: list[str], rows, visible: bool) -> 
         for i, cells in rows
     )
     hidden = "" if visible else " hidden"
-    return (f'<section class="pass" data-mode="{p.mode}"{hidden}><div class="picture">{frames}</div>'
+    return (f'<section class="pass" data-mode="{mode}"{hidden}><div class="picture">{svg}</div>'
             f'<div class="sentences">{sentences}</div>'
             f'<table class="trace"><thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table></section>')  # fmt: skip
 
 
-def _svg(root: Value, options: DrawOptions, frame: FrameState) -> str:
-    """Graphviz's SVG of one frame, without its XML prologue (inline in HTML)."""
-    svg = pipe(build(root, options, frame), "svg").decode("utf-8")
-    return svg[svg.index("<svg") :]
-
-
 def page_height(page: str) -> int:
-    """Pixels an iframe needs to show ``page`` without scrolling (largest frame, controls, table)."""
-    import re
-
+    """Pixels an iframe needs to show ``page`` without scrolling (the drawing, controls, table)."""
     heights = [float(h) for h in re.findall(r'<svg width="[0-9.]+pt" height="([0-9.]+)pt"', page)] or [100.0]
     rows = page.count("<tr data-i=") // 2 + 2  # the backward table: about half of the rows of both
     return int(min(2000, max(heights) * 4 / 3 + 220 + 24 * rows))

@@ -28,7 +28,7 @@ import html
 import math
 import re
 
-FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
+FONT = "DejaVu Sans,Helvetica,Arial,Noto Sans CJK SC,Source Han Sans SC,PingFang SC,Microsoft YaHei,sans-serif"  # CJK fallbacks: 中文 names show where such a font exists
 DATA_INK, GRAD_INK, MUTED_INK = "#1b6e2a", "#a3161b", "#777777"  # CS231n: values green, gradients red
 POSITIVE, NEGATIVE, NEUTRAL = (239, 138, 98), (103, 169, 207), "#f4f4f4"
 HIGHLIGHT = "#6a3d9a"
