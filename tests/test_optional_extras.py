@@ -1,12 +1,15 @@
-"""PyTorch is optional: `make test` and every lesson run without it. Read from the source, every import
-of torch in tests/ and notebooks/ that runs on loading (a test module's top level, a test or fixture,
-a notebook cell) sits in ``try: ... except ImportError`` (tests may also use ``pytest.importorskip``),
-so a fresh clone without PyTorch never stops at ``import torch``."""
+"""The extras are optional: `make test` and every lesson run on a fresh clone without PyTorch or a
+browser. Read from the source, every import of torch in tests/ and notebooks/ that runs on loading (a
+test module's top level, a test or fixture, a notebook cell) sits in ``try: ... except ImportError``
+(tests may also use ``pytest.importorskip``), so a fresh clone never stops at ``import torch``; and
+without chromium the browser tests skip, saying what to install."""
 
 from __future__ import annotations
 
 import ast
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,3 +102,14 @@ def test_no_notebook_imports_torch_unguarded():
     assert not bad, (f"notebook cells with an unguarded import of torch (file: cell numbers): {bad}; write "
                      "try: import torch / except ImportError: torch = None, and in the comparison cell print "
                      "that the comparison with PyTorch is skipped")  # fmt: skip
+
+
+def test_the_browser_tests_skip_with_the_reason_when_chromium_is_missing(tmp_path):
+    """With no chromium or chromedriver on the PATH the page's browser tests skip, and say what to install."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+                           str(ROOT / "tests" / "test_page_browser.py")],
+                          cwd=ROOT, env={"PATH": str(tmp_path), "HOME": str(tmp_path)}, check=False,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode in (0, 5), done.stdout + done.stderr  # 5: the whole module skipped, nothing ran
+    assert "skipped" in done.stdout and not any(w in done.stdout for w in ("passed", "failed", "error"))
+    assert "no chromium/chromedriver: apt-get install chromium chromium-driver" in done.stdout, done.stdout
