@@ -20,7 +20,8 @@ try:
 except ImportError:  # PyTorch is optional
     torch = None
 
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed: the comparison with PyTorch is skipped")
+needs_torch = pytest.mark.skipif(torch is None,
+                                 reason="PyTorch is not installed: the comparison with PyTorch is skipped")
 C = math.sqrt(2 / math.pi)
 
 

@@ -21,7 +21,8 @@ try:
 except ImportError:  # PyTorch is optional
     torch = None
 
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed: the comparison with PyTorch is skipped")
+needs_torch = pytest.mark.skipif(torch is None,
+                                 reason="PyTorch is not installed: the comparison with PyTorch is skipped")
 
 # torch's own note on backward(create_graph=True) (a reference cycle in torch; the comparison wants it)
 pytestmark = [pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True:UserWarning"),

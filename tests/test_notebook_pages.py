@@ -110,7 +110,7 @@ def test_one_failing_lesson_does_not_stop_the_others(tmp_path):
     assert "42" in (out / "01_good.html").read_text(encoding="utf-8")
     assert "still here" in (out / "03_after.html").read_text(encoding="utf-8")
     bad = (out / "02_bad.html").read_text(encoding="utf-8")
-    assert "ValueError" in bad and "no &lt;b&gt;such&lt;/b&gt; lesson" in bad, "the failed lesson's page shows its error"
+    assert "ValueError" in bad and "no &lt;b&gt;such&lt;/b&gt; lesson" in bad, "its page shows the error"
     assert not (out / "04_unreadable.html").exists()
     index = (out / "index.html").read_text(encoding="utf-8")
     items = re.findall(r"<li>.*?</li>", index)

@@ -89,7 +89,7 @@ def test_no_test_module_imports_torch_unguarded():
         if lines:
             bad[path.name] = lines
     assert not bad, (f"unguarded torch imports (file: lines): {bad}; use pytest.importorskip('torch') in the "
-                     "tests that need it, or try/except ImportError and a skipif, so the other tests still run")  # fmt: skip
+                     "tests that need it, or try/except ImportError and a skipif, so the other tests run")  # fmt: skip
 
 
 def test_no_notebook_imports_torch_unguarded():

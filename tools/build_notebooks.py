@@ -79,8 +79,9 @@ def to_html(nb, mathjax_src: str | None) -> str:
     # "<IPython.core.display.Image object>"; our template writes it as an <img> with a data: URI.
     priority = [*HTMLExporter().default_config.NbConvertBase.display_data_priority]
     priority.insert(priority.index("text/plain"), "image/gif")
+    config = Config({"NbConvertBase": {"display_data_priority": priority}})
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(HERE / "nbconvert")],
-                            embed_images=True, config=Config({"NbConvertBase": {"display_data_priority": priority}}))  # fmt: skip
+                            embed_images=True, config=config)  # fmt: skip
     page, _ = exporter.from_notebook_node(nb, resources={"mathjax_src": mathjax_src})
     return page
 
@@ -121,16 +122,17 @@ def last_line(error: BaseException) -> str:
 
 
 def index(entries: list[Entry]) -> str:
-    items = "".join(_item(Entry(*e)) for e in entries)
-    failed = sum(1 for e in entries if Entry(*e).error)
-    note = (f"<p class=\"failed\"><strong>{failed} of {len(entries)} lesson{'s' if len(entries) != 1 else ''} "
-            "failed</strong>: marked below with the last line of the error; a lesson that ran shows it in its page.</p>") if failed else ""  # fmt: skip
+    entries = [Entry(*e) for e in entries]
+    failed = sum(1 for e in entries if e.error)
+    note = (f'<p class="failed"><strong>{failed} of {len(entries)} lesson{"s" if len(entries) != 1 else ""} failed'
+            "</strong>: marked below with the last line of the error; a lesson that ran shows it in its page.</p>"
+            if failed else "")  # fmt: skip
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>autodiff: the lessons</title>"
             "<style>body{font-family:sans-serif;margin:2em auto;max-width:46em;line-height:1.5}"
             "span{color:#888;font-size:90%}.failed{color:#b00020}</style></head><body><h1>autodiff: the lessons</h1>"
             "<p>Each notebook executed, with its outputs: graphs, plots, tables and the step-through player. "
             "These pages work offline; to run and change the lessons yourself: <code>make lab</code>.</p>"
-            f"{note}<ol>{items}</ol></body></html>")  # fmt: skip
+            f"{note}<ol>{''.join(_item(e) for e in entries)}</ol></body></html>")  # fmt: skip
 
 
 def _item(entry: Entry) -> str:
