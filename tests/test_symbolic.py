@@ -197,3 +197,35 @@ def test_the_command_prove_exit_codes_and_json(capsys):
     assert main(["check", "sigmoid(x)", "--d", "x=sigmoid(x)*(1+sigmoid(x))", "--prove", "--json", "--samples", "1"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["proofs"][0]["verdict"] == "differs" and out["proofs"][0]["witness"] == {"x": 0.5}
+
+
+def test_symbolic_keeps_the_numbers_folded_into_sum_and_dot_and_agrees_with_the_engine():
+    """Issue 19 defect 4: the +1 inside autodiff.sum was dropped (log(x) shown for log(x + 1)) and the
+    engine's right gradient marked ✗; dot's number partners and bias come from the record too."""
+    x, w = Value(2.0, label="x"), Value(3.0, label="w")
+    sx, sw = sympy.Symbol("x", real=True), sympy.Symbol("w", real=True)
+    f = autodiff.sum([x, 1.0]).log()
+    r = autodiff.symbolic(f)
+    assert sympy.simplify(r.expression - sympy.log(sx + 1)) == 0
+    assert r and r.rows[0].value == pytest.approx(1 / 3, rel=1e-15) == gradients(f)[x]
+    g = autodiff.dot([w, 2.0, x], [x, w, 0.5], -7.5).sin()  # sin(w·x + 2·w + x/2 − 7.5)
+    r = autodiff.symbolic(g)
+    assert sympy.simplify(r.expression - sympy.sin(sw * sx + 2 * sw + sx / 2 - sympy.Rational(15, 2))) == 0
+    grads = gradients(g)
+    assert r and {row.name: row.value for row in r} == pytest.approx({"w": grads[w], "x": grads[x]}, rel=1e-12)
+    h = (2.5 - x) ** 0.5 + 2**x + x.leaky_relu(0.1) + autodiff.max(x, 1.0)  # reflected operands, slope, max
+    r = autodiff.symbolic(h)
+    assert r and r.rows[0].value == pytest.approx(gradients(h)[x], rel=1e-12)
+
+
+def test_an_operation_of_your_own_has_no_sympy_form_whatever_its_name():
+    """A custom operation named mean was converted as sympy's mean (of one argument: x itself)."""
+    from autodiff.custom import remove_operation
+    from autodiff.verify.symbolic import NotSymbolicError
+
+    half = autodiff.operation("mean", "M", lambda x: x / 2, lambda x, out: 0.5)
+    try:
+        with pytest.raises(NotSymbolicError, match="no sympy form for the operation 'mean'"):
+            autodiff.symbolic(half(Value(3.0, label="x")) * 2)
+    finally:
+        remove_operation("mean")

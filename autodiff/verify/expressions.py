@@ -2,8 +2,9 @@
 
 ``parse("(x + y) * z")`` reads a formula with Python's ``ast`` and keeps only a whitelist:
 numbers, names, ``+ - * / **``, unary minus (and plus), parentheses, calls of the engine's
-functions (``exp log sqrt tanh sigmoid relu softplus abs sin cos`` with one argument, ``max min``
-with two, ``leaky_relu(x)`` or ``leaky_relu(x, slope)``, ``sum`` and ``mean`` of one or more) and
+functions (each rules row's ``call`` name, ``exp(x)``, ``max(a, b)``, ``sum(x, y, ...)``: a unary row
+takes one argument, a binary row two (an argument the engine gives a default, such as
+``leaky_relu``'s slope, is optional), an n-ary row one or more; and ``mean`` = ``sum(...)/n``) and
 the constants ``pi`` and ``e``. Learners' habits get a hint: ``x^2`` (use ``**``), ``2x`` (write ``2*x``). Nothing is ever passed to ``eval``/``exec``/``compile``
 as code: the tree is turned into a list of instructions (postfix order) that ``evaluate`` runs on a
 stack, without recursion, with the engine's own operations. Every rejection is an
@@ -24,10 +25,13 @@ import operator
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterable, Mapping
+import inspect
+from collections.abc import Callable, Iterable, Mapping
+from typing import NamedTuple
 
 from .. import functions as F
 from ..engine import Value
+from ..rules import RULES, Binary, Nary, Row, Unary
 from .expression_text import (
     MAX_DEPTH,
     MAX_LENGTH,
@@ -43,14 +47,49 @@ from .expression_text import (
 
 CHUNK_TERMS = 500  # a sum with more top-level terms than this is parsed this many terms at a time
 
-FUNCTIONS: dict[str, tuple[int, int | None]] = {  # name -> (fewest, most arguments; None: any number)
-    **dict.fromkeys(("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "softplus", "abs", "sin", "cos"), (1, 1)),
-    "max": (2, 2),
-    "min": (2, 2),
-    "leaky_relu": (1, 2),  # the slope is optional (0.01, as the engine and PyTorch)
-    "sum": (1, None),  # one node with n parents (autodiff.sum)
-    "mean": (1, None),  # sum(...) / n
-}
+
+
+class Function(NamedTuple):
+    """A function of the language: the rules row it makes (its ``call`` is the name), how many
+    arguments it takes (``most`` None: any number), the engine's function that makes the node, the
+    values of its optional trailing arguments, and whether it divides by the count (``mean``)."""
+
+    row: Row
+    fewest: int
+    most: int | None
+    engine: Callable
+    defaults: tuple = ()
+    mean: bool = False
+
+    def sympy(self, sp, *args):
+        """The sympy form of the call on sympy ``args`` (optional arguments filled in)."""
+        args = (*args, *self.defaults[len(args) - self.fewest :])
+        form = self.row.sympy(sp, *args)
+        return form / len(args) if self.mean else form
+
+
+def _function(row: Row) -> Function:
+    """A row's function, from the row's kind and the engine's function's signature: ``leaky_relu(x)``
+    or ``leaky_relu(x, slope)`` because the engine's slope has a default."""
+    engine = getattr(F, row.call, None) or getattr(Value, row.call)
+    if isinstance(row, Nary):
+        return Function(row, 1, None, engine)
+    if isinstance(row, Unary):
+        return Function(row, 1, 1, engine)
+    params = [p for p in inspect.signature(engine).parameters.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
+    defaults = tuple(p.default for p in params if p.default is not p.empty)
+    return Function(row, len(params) - len(defaults), len(params), engine, defaults)
+
+
+def _mean(terms: list) -> Value:
+    return F.sum(terms) / len(terms)
+
+
+# the rows' ``call`` names (one argument first, then two, then any number), and mean = sum(...)/n
+_ROWS = sorted((row for row in RULES.values() if row.call), key=lambda r: (Unary, Binary, Nary).index(type(r)))
+CALLS: dict[str, Function] = {row.call: _function(row) for row in _ROWS}
+CALLS["mean"] = CALLS["sum"]._replace(engine=_mean, mean=True)
+FUNCTIONS: dict[str, tuple[int, int | None]] = {name: (f.fewest, f.most) for name, f in CALLS.items()}
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 _BINARY = {
     ast.Add: ("+", operator.add),
@@ -334,16 +373,13 @@ def _number(value, col: int, text: str) -> float:
 def _call(name: str, args: list) -> Value | float:
     """A function of the language on its arguments (Values or numbers); on numbers only, the
     engine computes it on temporary Values and the number is returned."""
+    f = CALLS[name]
     values = any(isinstance(a, Value) for a in args)
-    if name in ("sum", "mean"):
-        out = F.sum(args)
-        if name == "mean":
-            out = out / len(args)
-    elif name in ("max", "min"):
-        out = getattr(F, name)(*args)
+    if f.most is None:
+        out = f.engine(args)
     else:
         x = args[0] if isinstance(args[0], Value) else Value(args[0])
-        out = getattr(x, name)(*args[1:])
+        out = f.engine(x, *args[1:])
     return out if values else out.data
 
 

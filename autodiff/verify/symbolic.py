@@ -14,7 +14,6 @@ simplifies anything, and simplification has a time budget (sympy can take minute
 from __future__ import annotations
 
 import math
-import operator
 import signal
 import threading
 import time
@@ -27,7 +26,8 @@ from ..engine import Value
 from ..graph import gradients, topological_order
 from ..text import tables
 from ..text.display import Listing, unique_names
-from .expressions import BIN, NEG, NUM, VAR, Expression, _call
+from .expression_text import clip
+from .expressions import BIN, CALLS, NEG, NUM, VAR, Expression, _call
 from .local_forms import latex_name
 
 INSTALL = "symbolic=True needs sympy, the optional extra 'symbolic': pip install 'autodiff[symbolic]' (or pip install sympy)"
@@ -91,20 +91,6 @@ def rational(sp, x: float):
     return sp.Rational(q.numerator, q.denominator)
 
 
-def _functions(sp) -> dict:
-    def leaky(x, slope=0.01):
-        return sp.Piecewise((x, x > 0), (_num(sp, slope) * x, True))
-
-    return {
-        "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "tanh": sp.tanh, "sin": sp.sin, "cos": sp.cos,
-        "abs": sp.Abs, "sigmoid": lambda x: 1 / (1 + sp.exp(-x)), "softplus": lambda x: sp.log(1 + sp.exp(x)),
-        "relu": lambda x: sp.Piecewise((x, x > 0), (0, True)), "leaky_relu": leaky,
-        "max": sp.Max, "min": sp.Min, "sum": lambda *xs: sp.Add(*xs), "mean": lambda *xs: sp.Add(*xs) / len(xs),
-        "neg": operator.neg, "add": operator.add, "sub": operator.sub, "mul": operator.mul,
-        "div": operator.truediv, "pow": operator.pow,
-    }  # fmt: skip
-
-
 def _num(sp, x):
     return rational(sp, x) if isinstance(x, float) else x
 
@@ -118,7 +104,6 @@ def from_expression(expr: Expression, symbols: dict) -> object:
     program = expr._program
     if len(program) > MAX_TERMS:
         raise NotSymbolicError(f"the formula has {len(program):,} parts, more than {MAX_TERMS:,}")
-    fns = _functions(sp)
     stack: list = []  # floats while a part is made of numbers only, else sympy expressions
     for kind, arg, _ in program:
         if kind == NUM:
@@ -143,7 +128,7 @@ def from_expression(expr: Expression, symbols: dict) -> object:
             elif kind == BIN:
                 stack.append(arg[1](*args))
             else:
-                stack.append(fns[arg[0]](*args))
+                stack.append(CALLS[arg[0]].sympy(sp, *args))
     (out,) = stack
     return _num(sp, out)
 
@@ -159,29 +144,16 @@ def from_graph(root: Value) -> tuple[object, dict[Value, object], dict[Value, st
         if size[v] > MAX_TERMS:
             raise NotSymbolicError(f"the graph written as one formula has more than {MAX_TERMS:,} parts (nodes are reused)")
     names = unique_names(order)
-    fns = _functions(sp)
     leaves: dict[Value, object] = {}
     expr: dict[Value, object] = {}
     for v in order:
         if v.is_leaf:
             expr[v] = leaves[v] = sp.Symbol(names[v], real=True)
             continue
-        ps = [expr[p] for p in v.parents]
-        op, const = v.op, v.constant
-        if op == "dot":  # Σ parent·partner; a pair of Values is listed twice (w with x, x with w)
-            total = 0
-            for p, partner in zip(ps, v._da):
-                total += p * (expr[partner] / 2 if isinstance(partner, Value) else rational(sp, partner))
-            expr[v] = total
-        elif op == "sum":
-            expr[v] = sp.Add(*ps)
-        elif op in ("rsub", "rdiv", "rpow"):  # a plain number on the left: 2 − x
-            expr[v] = fns[op[1:]](rational(sp, const), ps[0])
-        elif op in fns:
-            args = ps + ([rational(sp, const)] if const is not None else [])
-            expr[v] = fns[op](*args)
-        else:
-            raise NotSymbolicError(f"the operation {op!r} has no sympy form")
+        form = v.row.sympy
+        if form is None:
+            raise NotSymbolicError(f"no sympy form for the operation {clip(str(v.op))!r} (an operation of your own)")
+        expr[v] = form(sp, *(expr[o] if isinstance(o, Value) else rational(sp, o) for o in v.operands))
     return expr[root], leaves, names
 
 
