@@ -19,13 +19,13 @@ limit). Numbers are floats: ``9**9**9`` is an overflow message, never a huge int
 from __future__ import annotations
 
 import ast
+import inspect
 import keyword
 import math
 import operator
 import re
 import unicodedata
 import warnings
-import inspect
 from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
