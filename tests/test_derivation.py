@@ -18,7 +18,7 @@ import autodiff
 from autodiff import RULES, Value
 from autodiff.cli.examples import reference
 from autodiff.graph import gradients, topological_order
-from autodiff.rules import Binary, Nary, Unary
+from autodiff.rules import Nary, Unary
 from autodiff.text.display import unique_names
 from autodiff.verify.derivation import derivation
 from autodiff.verify.local_forms import edge_form, local_form, number
