@@ -229,3 +229,91 @@ def test_an_operation_of_your_own_has_no_sympy_form_whatever_its_name():
             autodiff.symbolic(half(Value(3.0, label="x")) * 2)
     finally:
         remove_operation("mean")
+
+
+def test_a_right_formula_whose_terms_cancel_beyond_any_fixed_digits_is_never_proved_wrong(capsys):
+    """Issue 19 defect 6: hand − true evaluated to 30 digits at 0.5 was 1e40 · (rounding noise), so a
+    right formula was "proved wrong: ... the difference simplifies to 0" (exit 1). A witness must now
+    be certified by sympy; at x = 0 the samples agree exactly, so the proof alone decides."""
+    hand = "1 + 1e40*(cos(x)**2 + sin(x)**2 - 1)"  # = 1 = d/dx x, written the long way
+    r = autodiff.check_formula("x", {"x": hand}, at={"x": 0.0}, samples=0, symbolic=True)
+    assert r and r.proofs[0].verdict == "equal" and "proved wrong" not in str(r)
+    assert main(["check", "x", "--d", f"x={hand}", "--at", "x=0", "--samples", "0", "--prove"]) == 0
+    assert "proved equal everywhere" in capsys.readouterr().out
+    slip = "2 + 1e40*(cos(x)**2 + sin(x)**2 - 1)"  # off by 1 everywhere: still shown, at a certified point
+    p = proof("x", slip)
+    assert p.verdict == "differs" and p.difference == 1 and p.witness == {"x": 0.5}
+
+
+def test_every_step_of_a_proof_is_under_its_budget(capsys):
+    """``--prove`` on sin(exp(exp(x))) ran past 120 s: the witness points (exp(exp(10))...) were
+    evaluated outside the 8 s budget. Points where f is not a finite float are skipped now."""
+    from autodiff.verify.proofs import SHOWN_SECONDS
+    from autodiff.verify.symbolic import SECONDS
+
+    start = time.monotonic()
+    argv = ["check", "sin(exp(exp(x)))", "--d", "x=cos(exp(exp(x)))*exp(exp(x))*exp(x)", "--prove", "--samples", "1"]
+    assert main(argv) == 0
+    assert time.monotonic() - start < SECONDS + 2 * SHOWN_SECONDS + 10
+    assert "proved equal everywhere" in capsys.readouterr().out
+
+
+NESTED = "sigmoid(sigmoid(sigmoid(sigmoid(x))))"  # sympy's simplify took 219 s to prove its derivative
+
+
+def _nested_derivative() -> str:
+    s = [NESTED.replace("sigmoid(", "", 4 - k).replace(")", "", 4 - k) if k else "x" for k in range(5)]
+    return "*".join(f"{s[k]}*(1 - {s[k]})" for k in range(4, 0, -1))
+
+
+def test_a_proof_away_from_the_main_thread_has_a_budget_too():
+    """The signal timer works only in the main thread: another thread had no budget at all. There the
+    proof runs in a worker process, killed past its time; the easy proof still says equal."""
+    import threading
+
+    from autodiff.verify.proofs import SHOWN_SECONDS
+    from autodiff.verify.sympy_process import STARTUP_SECONDS
+
+    assert proof(NESTED, _nested_derivative()).verdict in ("equal", "undecided")  # right: never "differs"
+    answers: dict = {}
+
+    def run(key: str, f: str, hand: str, seconds: float) -> None:
+        start, e = time.monotonic(), parse(f)
+        answers[key] = (prove(e, {"x": parse(hand)}, e.names, seconds)[0], time.monotonic() - start)
+
+    jobs = [threading.Thread(target=run, args=("hard", NESTED, _nested_derivative(), 1.0)),
+            threading.Thread(target=run, args=("easy", "sigmoid(x)", "sigmoid(x)*(1 - sigmoid(x))", 8.0))]  # fmt: skip
+    for j in jobs:
+        j.start()
+    for j in jobs:
+        j.join(timeout=120)
+    hard, took = answers["hard"]
+    assert hard.verdict == "undecided" and "more than 1 s" in hard.reason
+    assert took < 2 * (1.0 + 2 * SHOWN_SECONDS) + STARTUP_SECONDS + 10
+    easy, _ = answers["easy"]
+    assert easy.verdict == "equal" and easy.derivative is not None
+
+
+def test_the_worker_process_is_killed_when_its_time_is_up():
+    """A computation inside C, which no signal interrupts (a factorial of 10⁸), is still bounded."""
+    from autodiff.verify import sympy_process
+
+    start = time.monotonic()
+    with pytest.raises(sympy_process.OutOfTime, match="more than 0.5 s"):
+        sympy_process.run("math", "factorial", (10**8,), 0.5)
+    assert time.monotonic() - start < 0.5 + sympy_process.STARTUP_SECONDS + 10
+    assert sympy_process.run("math", "hypot", (3.0, 4.0), 5.0) == 5.0
+    with pytest.raises(ValueError, match="math domain error"):
+        sympy_process.run("math", "log", (-1.0,), 5.0)
+
+
+def test_symbolic_away_from_the_main_thread_gives_the_same_report():
+    import threading
+
+    f = add_mul()
+    here = autodiff.symbolic(f)
+    there: list = []
+    job = threading.Thread(target=lambda: there.append(autodiff.symbolic(f)))
+    job.start()
+    job.join(timeout=120)
+    assert there[0].derivatives == here.derivatives and [r.value for r in there[0]] == [r.value for r in here]

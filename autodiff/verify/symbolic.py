@@ -26,6 +26,7 @@ from ..engine import Value
 from ..graph import gradients, topological_order
 from ..text import tables
 from ..text.display import Listing, unique_names
+from . import sympy_process
 from .expression_text import clip
 from .expressions import BIN, CALLS, NEG, NUM, VAR, Expression, _call
 from .local_forms import latex_name
@@ -51,13 +52,18 @@ class _OutOfTime(BaseException):  # not an Exception: sympy's own ``except Excep
     """The time budget of a proof or a simplification ran out."""
 
 
+def budget_usable() -> bool:
+    """Whether ``time_budget`` can limit sympy here: a signal timer, in the main thread on Unix, when no
+    other timer runs. Elsewhere the proofs run in a worker process instead (``sympy_process``)."""
+    return (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL)[0] == 0)  # fmt: skip
+
+
 @contextmanager
 def time_budget(seconds: float) -> Iterator[None]:
-    """Raise ``_OutOfTime`` inside the block after ``seconds`` (a real-time timer: in the main thread on
-    Unix, when no other timer runs; elsewhere the block runs unbounded, within the size caps)."""
-    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)  # fmt: skip
-    if not usable:
+    """Raise ``_OutOfTime`` inside the block after ``seconds`` (a real-time timer, where
+    ``budget_usable()``; elsewhere the block runs unbounded, within the size caps)."""
+    if not budget_usable():
         yield
         return
 
@@ -65,7 +71,7 @@ def time_budget(seconds: float) -> Iterator[None]:
         raise _OutOfTime
 
     previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
     try:
         yield
     finally:
@@ -203,12 +209,15 @@ def is_zero(sp, e, seconds: float = SECONDS) -> tuple[bool | None, object]:
     return False, min(found, key=sp.count_ops)
 
 
-def evaluate(e, at: dict) -> float | None:
-    """``e`` at the point {symbol: float} (30 digits), or None where it is not a finite real number."""
+def evaluate(e, at: dict, strict: bool = False) -> float | None:
+    """``e`` at the point {symbol: float}, the floats taken exactly, or None where it is not a finite
+    real number. sympy raises its working precision where terms cancel; ``strict``: None also where
+    even then it cannot tell the value from 0 (an exact zero written the long way), so that a value
+    returned is never rounding noise."""
     sp = require_sympy()
     try:
-        z = complex(e.subs({s: sp.Float(x, 30) for s, x in at.items()}).evalf(30))
-    except (TypeError, ValueError, ArithmeticError):
+        z = complex(e.subs({s: sp.Rational(x) for s, x in at.items()}).evalf(15, strict=strict))
+    except (TypeError, ValueError, ArithmeticError, sp.core.evalf.PrecisionExhausted):
         return None
     return z.real if z.imag == 0 and math.isfinite(z.real) else None
 
@@ -268,6 +277,32 @@ class SymbolicReport(Listing):
                                  " · ".join(self.notes))  # fmt: skip
 
 
+def _derivatives(expression, asked: list[tuple]) -> tuple[list[SymbolicRow], list[str]]:
+    """For each (name, symbol, its number, the engine's gradient): ∂expression/∂symbol simplified and
+    its value at the graph's point, all within ``TOTAL_SECONDS`` (``SECONDS`` for one derivative)."""
+    sp = require_sympy()
+    at = {s: x for _, s, x, _ in asked}
+    rows, notes = [], []
+    deadline = time.monotonic() + TOTAL_SECONDS
+    for name, s, _, engine in asked:
+        d, value = sp.diff(expression, s), None
+        left = min(SECONDS, deadline - time.monotonic())
+        try:
+            if left <= 0:
+                raise NotSymbolicError(f"sympy's {TOTAL_SECONDS:g} s for this graph are spent")
+            d, finished = simplify(sp, d, left)
+            if not finished:
+                notes.append(f"∂/∂{name}: sympy took more than {left:.3g} s; shown as simplified by then")
+            with time_budget(max(deadline - time.monotonic(), 0.0)):
+                value = evaluate(d, at)
+        except NotSymbolicError as err:
+            notes.append(f"∂/∂{name} is not simplified: {err}")
+        except _OutOfTime:
+            notes.append(f"∂/∂{name} is not evaluated: sympy's {TOTAL_SECONDS:g} s for this graph are spent")
+        rows.append(SymbolicRow(name, d, value, engine))
+    return rows, notes
+
+
 def symbolic(root: Value) -> SymbolicReport:
     """``root``'s graph as a sympy expression (built node by node) and each ∂root/∂leaf simplified,
     beside the engine's gradient. Nothing is changed: no ``.grad`` or ``.data`` is touched."""
@@ -276,21 +311,15 @@ def symbolic(root: Value) -> SymbolicReport:
     sp = require_sympy()
     expression, leaves, names = from_graph(root)
     grads = gradients(root)
-    at = {s: v.data for v, s in leaves.items()}
-    rows, notes = [], []
-    deadline = time.monotonic() + TOTAL_SECONDS
-    for v, s in leaves.items():
-        d = sp.diff(expression, s)
-        left = min(SECONDS, deadline - time.monotonic())
+    asked = [(names[v], s, v.data, grads.get(v, 0.0)) for v, s in leaves.items()]
+    if budget_usable():
+        rows, notes = _derivatives(expression, asked)
+    else:  # no signal timer in this thread: sympy in a worker process, killed past the same time
         try:
-            if left <= 0:
-                raise NotSymbolicError(f"sympy's {TOTAL_SECONDS:g} s for this graph are spent")
-            d, finished = simplify(sp, d, left)
-            if not finished:
-                notes.append(f"∂/∂{names[v]}: sympy took more than {left:.3g} s; shown as simplified by then")
-        except NotSymbolicError as err:
-            notes.append(f"∂/∂{names[v]} is not simplified: {err}")
-        rows.append(SymbolicRow(names[v], d, evaluate(d, at), grads.get(v, 0.0)))
+            rows, notes = sympy_process.run(__name__, "_derivatives", (expression, asked), TOTAL_SECONDS + SECONDS)
+        except sympy_process.OutOfTime as err:
+            rows = [SymbolicRow(name, sp.diff(expression, s), None, g) for name, s, _, g in asked]
+            notes = [f"the derivatives are not simplified or evaluated: {err}"]
     latex_names = {s: latex_name(names[v]) for v, s in leaves.items()}
     return SymbolicReport(names[root], expression, rows, latex_names, notes)
 
