@@ -62,8 +62,8 @@ class Function(NamedTuple):
     mean: bool = False
 
     def sympy(self, sp, *args):
-        """The sympy form of the call on sympy ``args`` (optional arguments filled in)."""
-        args = (*args, *self.defaults[len(args) - self.fewest :])
+        """The sympy form of the call on sympy ``args`` (optional arguments filled in, as exact numbers)."""
+        args = (*args, *(sp.Rational(repr(d)) for d in self.defaults[len(args) - self.fewest :]))
         form = self.row.sympy(sp, *args)
         return form / len(args) if self.mean else form
 
