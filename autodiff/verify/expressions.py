@@ -19,19 +19,16 @@ limit). Numbers are floats: ``9**9**9`` is an overflow message, never a huge int
 from __future__ import annotations
 
 import ast
-import inspect
 import keyword
 import math
 import operator
 import re
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterable, Mapping
-from typing import NamedTuple
+from collections.abc import Iterable, Mapping
 
-from .. import functions as F
 from ..engine import Value
-from ..rules import RULES, Binary, Nary, Row, Unary
+from .expression_functions import FUNCTIONS, _call
 from .expression_text import (
     MAX_DEPTH,
     MAX_LENGTH,
@@ -49,47 +46,6 @@ CHUNK_TERMS = 500  # a sum with more top-level terms than this is parsed this ma
 
 
 
-class Function(NamedTuple):
-    """A function of the language: the rules row it makes (its ``call`` is the name), how many
-    arguments it takes (``most`` None: any number), the engine's function that makes the node, the
-    values of its optional trailing arguments, and whether it divides by the count (``mean``)."""
-
-    row: Row
-    fewest: int
-    most: int | None
-    engine: Callable
-    defaults: tuple = ()
-    mean: bool = False
-
-    def sympy(self, sp, *args):
-        """The sympy form of the call on sympy ``args`` (optional arguments filled in, as exact numbers)."""
-        args = (*args, *(sp.Rational(repr(d)) for d in self.defaults[len(args) - self.fewest :]))
-        form = self.row.sympy(sp, *args)
-        return form / len(args) if self.mean else form
-
-
-def _function(row: Row) -> Function:
-    """A row's function, from the row's kind and the engine's function's signature: ``leaky_relu(x)``
-    or ``leaky_relu(x, slope)`` because the engine's slope has a default."""
-    engine = getattr(F, row.call, None) or getattr(Value, row.call)
-    if isinstance(row, Nary):
-        return Function(row, 1, None, engine)
-    if isinstance(row, Unary):
-        return Function(row, 1, 1, engine)
-    params = [p for p in inspect.signature(engine).parameters.values() if p.kind is p.POSITIONAL_OR_KEYWORD]
-    defaults = tuple(p.default for p in params if p.default is not p.empty)
-    return Function(row, len(params) - len(defaults), len(params), engine, defaults)
-
-
-def _mean(terms: list) -> Value:
-    return F.sum(terms) / len(terms)
-
-
-# the rows' ``call`` names (one argument first, then two, then any number), and mean = sum(...)/n
-_ROWS = sorted((row for row in RULES.values() if row.call), key=lambda r: (Unary, Binary, Nary).index(type(r)))
-CALLS: dict[str, Function] = {row.call: _function(row) for row in _ROWS}
-CALLS["mean"] = CALLS["sum"]._replace(engine=_mean, mean=True)
-FUNCTIONS: dict[str, tuple[int, int | None]] = {name: (f.fewest, f.most) for name, f in CALLS.items()}
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 _BINARY = {
     ast.Add: ("+", operator.add),
@@ -368,19 +324,6 @@ def _number(value, col: int, text: str) -> float:
     what = {str: "string", bytes: "bytes", bool: "True/False", complex: "complex number"}.get(t, repr(value))
     _reject(what, col, text)
     return 0.0  # not reached
-
-
-def _call(name: str, args: list) -> Value | float:
-    """A function of the language on its arguments (Values or numbers); on numbers only, the
-    engine computes it on temporary Values and the number is returned."""
-    f = CALLS[name]
-    values = any(isinstance(a, Value) for a in args)
-    if f.most is None:
-        out = f.engine(args)
-    else:
-        x = args[0] if isinstance(args[0], Value) else Value(args[0])
-        out = f.engine(x, *args[1:])
-    return out if values else out.data
 
 
 def _run(program: list[tuple], leaves: dict[str, Value], text: str) -> Value | float:

@@ -27,8 +27,9 @@ from ..graph import gradients, topological_order
 from ..text import tables
 from ..text.display import Listing, unique_names
 from . import sympy_process
+from .expression_functions import CALLS, _call
 from .expression_text import clip
-from .expressions import BIN, CALLS, NEG, NUM, VAR, Expression, _call
+from .expressions import BIN, NEG, NUM, VAR, Expression
 from .local_forms import latex_name
 
 INSTALL = "symbolic=True needs sympy, the optional extra 'symbolic': pip install 'autodiff[symbolic]' (or pip install sympy)"
