@@ -11,15 +11,19 @@ The row is an ordinary ``rules.Unary`` (or ``rules.Binary`` for two inputs, ``de
 ∂/∂b)`` each of ``(a, b, out)``) in ``autodiff.RULES``, so drawing, tracing, checking, compiling and
 ``create_graph`` read it as they read ``tanh``'s: the derivative is written with arithmetic and
 the helpers of ``autodiff.rules`` (``exp``, ``tanh``, ``log``, ``sigmoid``, ``step``, ...), so it runs
-on floats when a node is made and on Values for higher-order gradients.
+on floats when a node is made and on Values for higher-order gradients. What your functions return is
+checked when a node is made, each error naming the operation: the forward's result is a finite real
+number (an int becomes a float; a bool, a complex number, a string or a Value is refused), each
+derivative's a real number (±inf allowed, as √x's at 0).
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from numbers import Real
 
-from .engine import Value, _binary, _unary
+from .engine import Value, _node
 from .guards import number, type_error
 from .rules import RULES, Binary, Unary
 
@@ -65,15 +69,19 @@ class Operation:
             if b is not None:
                 raise TypeError(f"{name} takes one input (it was registered with one derivative)")
             x = a.data
-            out = _run(name, "forward", row.forward, (x,))
-            if not out - out == 0.0:
-                raise ValueError(f"{name}({x!r}) = {out!r}: an operation's result must be a finite number")
-            return _run(name, "derivative", _unary, (row, name, a, out))
+            out = _result(name, "forward", _run(name, "forward", row.forward, (x,)), (x,))
+            return _node(out, name, a, _local(name, "derivative", row.local, (x, out)), None, None)
         if b is None:
             raise TypeError(f"{name} takes two inputs (it was registered with two derivatives)")
-        if not isinstance(b, Value) and number(b, name) is NotImplemented:
+        y = b.data if isinstance(b, Value) else number(b, name)
+        if y is NotImplemented:
             raise type_error(name, b)
-        return _run(name, "forward or derivative", _binary, (row, name, a, b))
+        x = a.data
+        out = _result(name, "forward", _run(name, "forward", row.forward, (x, y)), (x, y))
+        da = _local(name, "derivative ∂/∂a", row.local_a, (x, y, out))
+        if isinstance(b, Value):
+            return _node(out, name, a, da, b, _local(name, "derivative ∂/∂b", row.local_b, (x, y, out)))
+        return _node(out, name, a, da, None, y)
 
 
 def _run(name: str, what: str, f: Callable, args: tuple):
@@ -83,6 +91,28 @@ def _run(name: str, what: str, f: Callable, args: tuple):
     except (ValueError, ZeroDivisionError, OverflowError) as err:
         shown = ", ".join(repr(getattr(x, "data", x)) for x in args if isinstance(x, (int, float, Value)))
         raise type(err)(f"{name}: its {what} failed at {shown}: {err}") from None
+
+
+def _result(name: str, what: str, y, at: tuple, finite: bool = True) -> float:
+    """What a user's function returned, as a float: a real number (an int converted, a bool, complex,
+    string or Value refused), finite for a forward (a derivative may be ±inf, as √x's at 0)."""
+    shown = ", ".join(map(repr, at))
+    if type(y) is not float:
+        if isinstance(y, bool) or not isinstance(y, Real):
+            kind = "complex number" if isinstance(y, complex) else type(y).__name__
+            raise TypeError(f"{name}: its {what} returned a {kind} ({y!r:.60}) at {shown}; it must return a real "
+                            "number (a float)")  # fmt: skip
+        try:
+            y = float(y)
+        except OverflowError:
+            raise OverflowError(f"{name}: its {what} returned an int too large for a float at {shown}") from None
+    if finite and y - y != 0.0:
+        raise ValueError(f"{name}({shown}) = {y!r}: an operation's result must be a finite number")
+    return y
+
+
+def _local(name: str, what: str, f: Callable, args: tuple) -> float:
+    return _result(name, what, _run(name, what, f, args), args[:-1], finite=False)
 
 
 def operation(name: str, symbol: str, forward: Callable, derivative: Callable | tuple[Callable, Callable], *,

@@ -6,6 +6,7 @@ and nothing changed."""
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 
@@ -17,10 +18,10 @@ import autodiff
 from autodiff import RULES, Value
 from autodiff.cli.examples import reference
 from autodiff.graph import gradients, topological_order
-from autodiff.rules import Binary, Nary, Unary
+from autodiff.rules import Nary, Unary
 from autodiff.text.display import equals, unique_names
 from autodiff.verify.derivation import derivation
-from autodiff.verify.local_forms import BRANCHING, _forms, edge_form
+from autodiff.verify.local_forms import edge_form, local_form, number
 
 EXAMPLES = reference()["examples"]
 
@@ -86,12 +87,12 @@ def test_the_total_is_the_engines_gradient_on_random_programs(seed):
 def _nodes_of(op: str, row, x: float, y: float) -> list[Value]:
     a, b = Value(x, label="a"), Value(y, label="b")
     if isinstance(row, Nary):
-        return [autodiff.sum([a, b, a])] if op == "sum" else [autodiff.dot([a, b], [b, 2.0], bias=a)]
+        return [autodiff.sum([a, b, 1.5, a])] if op == "sum" else [autodiff.dot([a, b, 0.5], [b, 2.0, a], bias=a),
+                                                                   autodiff.dot([a, -1.0], [3.0, b], 0.25)]
     if isinstance(row, Unary):
-        return [getattr(a, op)() if op not in ("neg", "abs") else (-a if op == "neg" else abs(a))]
+        return [a.apply(op)]
     made = {"add": lambda p, q: p + q, "sub": lambda p, q: p - q, "mul": lambda p, q: p * q,
-            "div": lambda p, q: p / q, "pow": lambda p, q: p**q, "max": autodiff.max, "min": autodiff.min,
-            "leaky_relu": lambda p, q: p.leaky_relu(q)}[op]  # fmt: skip
+            "div": lambda p, q: p / q, "pow": lambda p, q: p**q}.get(op, lambda p, q: p.apply(op, q))  # fmt: skip
     nodes = [made(a, b), made(a, 0.5)]
     if op in ("sub", "div", "pow"):
         nodes.append(made(1.5, a))  # the reflected form: a plain number on the left
@@ -100,22 +101,36 @@ def _nodes_of(op: str, row, x: float, y: float) -> list[Value]:
 
 @pytest.mark.parametrize("op", list(RULES))
 def test_every_rules_row_has_a_symbolic_form_equal_to_the_recorded_local(op):
+    """The form is the row's own derivative run on terms: every built-in row has one (no row falls back
+    to its number), in names, whose value is the engine's recorded local, kinks and ties included."""
     row = RULES[op]
-    if isinstance(row, (Unary, Binary)):
-        assert _forms(op) is not None
-    points = [(0.7, 1.3), (1.3, 0.7), (-0.6, 0.25), (2.0, 2.0)]
+    points = [(0.7, 1.3), (1.3, 0.7), (-0.6, 0.25), (2.0, 2.0), (0.0, 0.0)]
     for x, y in points:
-        if op in ("log", "sqrt", "pow") and x <= 0:
+        if (op in ("log", "sqrt", "pow") and x <= 0) or (op == "div" and y == 0):
             continue
         for v in _nodes_of(op, row, x, y):
             v.label = "o"
             names = unique_names(topological_order(v))
             for k, local in enumerate(v.local_grads):
-                t = edge_form(v, k, names)
-                assert t.value == pytest.approx(local, rel=1e-12, abs=1e-15), (op, x, y, k, t)
+                t = local_form(v, k, names)
+                assert t is not None and t.value == pytest.approx(local, rel=1e-12, abs=1e-15), (op, x, y, k, t)
                 if not t.is_number:  # a form in names, not the recorded number
                     assert any(n in t.text for n in ("a", "b", "o")), (op, t)
-    assert set(BRANCHING) <= set(RULES)
+
+
+def test_the_kinks_read_as_iverson_brackets_and_the_helpers_run_on_terms():
+    a, b = Value(-0.5, label="a"), Value(2.0, label="b")
+    names = {a: "a", b: "b"}
+    cases = [(a.relu(), 0, "[a > 0]"), (abs(a), 0, "sign(a)"), (autodiff.max(a, b), 0, "[a > b]"),
+             (autodiff.max(a, b), 1, "[a < b]"), (autodiff.min(a, b), 1, "[a > b]"),
+             (a.leaky_relu(0.1), 0, "[a > 0] + (1 − [a > 0])·0.1"), (a.leaky_relu(b), 1, "a·(1 − [a > 0])"),
+             (a.softplus(), 0, "σ(a)"), (b.sqrt(), 0, "0.5/o"), (b**a, 1, "o·log(b)"), (a**2, 0, "2·a")]  # fmt: skip
+    for v, k, text in cases:
+        names[v] = "o"
+        t = edge_form(v, k, names)
+        assert (t.text, t.value) == (text, v.local_grads[k]), (v.op, t)
+    tie = autodiff.max(b, 2.0)
+    assert edge_form(tie, 0, {b: "b", tie: "o"}).value == 0.5 == tie.local_grads[0]  # ½ each on a tie
 
 
 def test_the_paths_are_counted_first_and_capped_with_a_message():
@@ -194,3 +209,53 @@ def test_the_command_derive_prints_the_chain_rule_and_its_errors_are_one_line(ca
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.fixture
+def own_rows():
+    """Operations of one's own, removed again after the test."""
+    from autodiff.custom import custom_operations, remove_operation
+
+    before = set(custom_operations())
+    yield
+    for name in set(custom_operations()) - before:
+        remove_operation(name)
+
+
+def test_an_old_node_shows_its_own_row_after_the_name_is_registered_again(own_rows):
+    """Issue 19 defect 5: derivation wrote the NEW row's formula with the OLD node's number (3·x·x = 6)."""
+    x = Value(3.0, label="x")
+    sq = autodiff.operation("cube_or_square", "f", lambda t: t * t, lambda t, out: 2 * t)
+    old = sq(x)
+    old.label = "f"
+    autodiff.operation("cube_or_square", "f", lambda t: t * t * t, lambda t, out: 3 * t * t)
+    d = derivation(old, x)
+    assert str(d) == "∂f/∂x = 2·x = 6" and d.total == gradients(old)[x] == 6.0
+
+
+def test_an_operation_of_your_own_written_with_the_rules_helpers_is_derived_in_symbols(own_rows):
+    """Issue 19 defect 7: derivation raised AttributeError for a derivative written with rules.exp,
+    tanh, sqrt (as the README of the helpers recommends); each helper now runs on the terms."""
+    from autodiff.rules import exp, sqrt, step, tanh
+
+    x = Value(0.8, label="x")
+    ops = [
+        (autodiff.operation("own_exp", "E", lambda t: math.exp(2 * t), lambda t, out: 2 * exp(2 * t)), "2·exp(2·x)"),
+        (autodiff.operation("own_tanh", "T", math.tanh, lambda t, out: 1 - tanh(t) * tanh(t)), "1 − tanh(x)²"),
+        (autodiff.operation("own_sqrt", "S", lambda t: t * math.sqrt(t), lambda t, out: 1.5 * sqrt(t)), "1.5·√x"),
+        (autodiff.operation("own_relu", "R", lambda t: max(t, 0.0), lambda t, out: step(t)), "[x > 0]"),
+    ]
+    for op, text in ops:
+        f = op(x)
+        f.label = "f"
+        d = derivation(f, x)
+        assert str(d) == f"∂f/∂x = {text} = {number(f.local_grads[0]).text}", str(d)
+        assert d.paths[0].locals[0] == gradients(f)[x] == pytest.approx(_central(op, 0.8), rel=1e-6)
+        assert local_form(f, 0, {x: "x", f: "f"}).value == pytest.approx(f.local_grads[0], rel=1e-15)
+    branching = autodiff.operation("own_branch", "B", abs, lambda t, out: 1.0 if t > 0 else -1.0)
+    f = branching(x)
+    assert str(derivation(f, x)).endswith("= 1") and local_form(f, 0, {x: "x", f: "o"}) is None  # its number
+
+
+def _central(op, x: float, eps: float = 1e-6) -> float:
+    return (op(Value(x + eps)).data - op(Value(x - eps)).data) / (2 * eps)

@@ -51,6 +51,25 @@ def test_every_function_with_its_arity_matches_the_engine():
         assert (value, g["x"], g["y"]) == (out.data, a.grad, b.grad), name
 
 
+def test_the_functions_are_the_rules_rows_call_names_and_make_nodes_of_that_row():
+    """A function's name lives in its rules row (``call``); its arity comes from the row's kind (and
+    the engine's defaults: leaky_relu's slope is optional); each call makes a node of that very row."""
+    from autodiff.rules import Binary, Nary, Unary
+    from autodiff.verify.expressions import FUNCTIONS
+
+    calls = {row.call: (key, row) for key, row in autodiff.RULES.items() if row.call}
+    assert set(FUNCTIONS) == {*calls, "mean"}
+    for name, (key, row) in calls.items():
+        args = {Unary: ["x"], Binary: ["x", "y"], Nary: ["x", "y", "x"]}[type(row)]
+        out = parse(f"{name}({', '.join(args)})").evaluate({"x": 0.7, "y": 0.4})
+        assert out.rule == key and out.row is row and out.data == row.forward(*(o.data for o in out.operands))
+        kind = {Unary: (1, 1), Binary: (2, 2), Nary: (1, None)}[type(row)]
+        assert FUNCTIONS[name] == ((1, 2) if name == "leaky_relu" else kind)
+    assert parse("leaky_relu(x)").evaluate({"x": -2.0}).data == Value(-2.0).leaky_relu().data == -0.02
+    mean = parse("mean(x, 2, y)").evaluate({"x": 0.7, "y": 0.4})
+    assert mean.data == (autodiff.sum([Value(0.7), 2.0, Value(0.4)]) / 3).data
+
+
 def test_numbers_stay_numbers_as_in_python():
     x = Value(1.5)
     out = parse("2*3*x").evaluate({"x": x})

@@ -37,6 +37,9 @@ def test_sigma_prime_is_sigma_times_one_minus_sigma_everywhere():
     assert p.verdict == "equal" and "proved equal everywhere" in str(p)
     assert proof("log(1 + exp(x))", "sigmoid(x)").verdict == "equal"
     assert proof("tanh(x)", "1 - tanh(x)**2").verdict == "equal"
+    leaky = proof("leaky_relu(x)", "0.01 + 0.99*relu(x)/x")  # the slope the engine defaults to, exactly
+    assert leaky.verdict == "equal" and leaky.derivative.subs(sympy.Symbol("x", real=True), -1) == sympy.Rational(1, 100)
+    assert proof("mean(x, 3*x, 2)", "1").verdict == "differs" and proof("mean(x, 3*x)", "2").verdict == "equal"
     e = parse("x*y + sin(x)**2")
     assert [q.verdict for q in prove(e, {"x": parse("y + 2*sin(x)*cos(x)"), "y": parse("x")}, e.names)] == ["equal"] * 2
 
@@ -197,3 +200,125 @@ def test_the_command_prove_exit_codes_and_json(capsys):
     assert main(["check", "sigmoid(x)", "--d", "x=sigmoid(x)*(1+sigmoid(x))", "--prove", "--json", "--samples", "1"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["proofs"][0]["verdict"] == "differs" and out["proofs"][0]["witness"] == {"x": 0.5}
+
+
+def test_symbolic_keeps_the_numbers_folded_into_sum_and_dot_and_agrees_with_the_engine():
+    """Issue 19 defect 4: the +1 inside autodiff.sum was dropped (log(x) shown for log(x + 1)) and the
+    engine's right gradient marked ✗; dot's number partners and bias come from the record too."""
+    x, w = Value(2.0, label="x"), Value(3.0, label="w")
+    sx, sw = sympy.Symbol("x", real=True), sympy.Symbol("w", real=True)
+    f = autodiff.sum([x, 1.0]).log()
+    r = autodiff.symbolic(f)
+    assert sympy.simplify(r.expression - sympy.log(sx + 1)) == 0
+    assert r and r.rows[0].value == pytest.approx(1 / 3, rel=1e-15) == gradients(f)[x]
+    g = autodiff.dot([w, 2.0, x], [x, w, 0.5], -7.5).sin()  # sin(w·x + 2·w + x/2 − 7.5)
+    r = autodiff.symbolic(g)
+    assert sympy.simplify(r.expression - sympy.sin(sw * sx + 2 * sw + sx / 2 - sympy.Rational(15, 2))) == 0
+    grads = gradients(g)
+    assert r and {row.name: row.value for row in r} == pytest.approx({"w": grads[w], "x": grads[x]}, rel=1e-12)
+    h = (2.5 - x) ** 0.5 + 2**x + x.leaky_relu(0.1) + autodiff.max(x, 1.0)  # reflected operands, slope, max
+    r = autodiff.symbolic(h)
+    assert r and r.rows[0].value == pytest.approx(gradients(h)[x], rel=1e-12)
+
+
+def test_an_operation_of_your_own_has_no_sympy_form_whatever_its_name():
+    """A custom operation named mean was converted as sympy's mean (of one argument: x itself)."""
+    from autodiff.custom import remove_operation
+    from autodiff.verify.symbolic import NotSymbolicError
+
+    half = autodiff.operation("mean", "M", lambda x: x / 2, lambda x, out: 0.5)
+    try:
+        with pytest.raises(NotSymbolicError, match="no sympy form for the operation 'mean'"):
+            autodiff.symbolic(half(Value(3.0, label="x")) * 2)
+    finally:
+        remove_operation("mean")
+
+
+def test_a_right_formula_whose_terms_cancel_beyond_any_fixed_digits_is_never_proved_wrong(capsys):
+    """Issue 19 defect 6: hand − true evaluated to 30 digits at 0.5 was 1e40 · (rounding noise), so a
+    right formula was "proved wrong: ... the difference simplifies to 0" (exit 1). A witness must now
+    be certified by sympy; at x = 0 the samples agree exactly, so the proof alone decides."""
+    hand = "1 + 1e40*(cos(x)**2 + sin(x)**2 - 1)"  # = 1 = d/dx x, written the long way
+    r = autodiff.check_formula("x", {"x": hand}, at={"x": 0.0}, samples=0, symbolic=True)
+    assert r and r.proofs[0].verdict == "equal" and "proved wrong" not in str(r)
+    assert main(["check", "x", "--d", f"x={hand}", "--at", "x=0", "--samples", "0", "--prove"]) == 0
+    assert "proved equal everywhere" in capsys.readouterr().out
+    slip = "2 + 1e40*(cos(x)**2 + sin(x)**2 - 1)"  # off by 1 everywhere: still shown, at a certified point
+    p = proof("x", slip)
+    assert p.verdict == "differs" and p.difference == 1 and p.witness == {"x": 0.5}
+
+
+def test_every_step_of_a_proof_is_under_its_budget(capsys):
+    """``--prove`` on sin(exp(exp(x))) ran past 120 s: the witness points (exp(exp(10))...) were
+    evaluated outside the 8 s budget. Points where f is not a finite float are skipped now."""
+    from autodiff.verify.proofs import SHOWN_SECONDS
+    from autodiff.verify.symbolic import SECONDS
+
+    start = time.monotonic()
+    argv = ["check", "sin(exp(exp(x)))", "--d", "x=cos(exp(exp(x)))*exp(exp(x))*exp(x)", "--prove", "--samples", "1"]
+    assert main(argv) == 0
+    assert time.monotonic() - start < SECONDS + 2 * SHOWN_SECONDS + 10
+    assert "proved equal everywhere" in capsys.readouterr().out
+
+
+NESTED = "sigmoid(sigmoid(sigmoid(sigmoid(x))))"  # sympy's simplify took 219 s to prove its derivative
+
+
+def _nested_derivative() -> str:
+    s = [NESTED.replace("sigmoid(", "", 4 - k).replace(")", "", 4 - k) if k else "x" for k in range(5)]
+    return "*".join(f"{s[k]}*(1 - {s[k]})" for k in range(4, 0, -1))
+
+
+def test_a_proof_away_from_the_main_thread_has_a_budget_too():
+    """The signal timer works only in the main thread: another thread had no budget at all. There the
+    proof runs in a worker process, killed past its time; the easy proof still says equal."""
+    import threading
+
+    from autodiff.verify.proofs import SHOWN_SECONDS
+    from autodiff.verify.sympy_process import STARTUP_SECONDS
+
+    leaf = Value(0.3, label="x")  # the hand formula is right: only sympy's time can leave it undecided
+    assert parse(_nested_derivative()).evaluate({"x": 0.3}).data == pytest.approx(
+        gradients(parse(NESTED).evaluate({"x": leaf}))[leaf], rel=1e-12)
+    answers: dict = {}
+
+    def run(key: str, f: str, hand: str, seconds: float) -> None:
+        start, e = time.monotonic(), parse(f)
+        answers[key] = (prove(e, {"x": parse(hand)}, e.names, seconds)[0], time.monotonic() - start)
+
+    jobs = [threading.Thread(target=run, args=("hard", NESTED, _nested_derivative(), 1.0)),
+            threading.Thread(target=run, args=("easy", "sigmoid(x)", "sigmoid(x)*(1 - sigmoid(x))", 8.0))]  # fmt: skip
+    for j in jobs:
+        j.start()
+    for j in jobs:
+        j.join(timeout=120)
+    hard, took = answers["hard"]
+    assert hard.verdict == "undecided" and "more than 1 s" in hard.reason
+    assert took < 2 * (1.0 + 2 * SHOWN_SECONDS) + STARTUP_SECONDS + 10
+    easy, _ = answers["easy"]
+    assert easy.verdict == "equal" and easy.derivative is not None
+
+
+def test_the_worker_process_is_killed_when_its_time_is_up():
+    """A computation inside C, which no signal interrupts (a factorial of 10⁸), is still bounded."""
+    from autodiff.verify import sympy_process
+
+    start = time.monotonic()
+    with pytest.raises(sympy_process.OutOfTime, match="more than 0.5 s"):
+        sympy_process.run("math", "factorial", (10**8,), 0.5)
+    assert time.monotonic() - start < 0.5 + sympy_process.STARTUP_SECONDS + 10
+    assert sympy_process.run("math", "hypot", (3.0, 4.0), 5.0) == 5.0
+    with pytest.raises(ValueError, match="math domain error"):
+        sympy_process.run("math", "log", (-1.0,), 5.0)
+
+
+def test_symbolic_away_from_the_main_thread_gives_the_same_report():
+    import threading
+
+    f = add_mul()
+    here = autodiff.symbolic(f)
+    there: list = []
+    job = threading.Thread(target=lambda: there.append(autodiff.symbolic(f)))
+    job.start()
+    job.join(timeout=120)
+    assert there[0].derivatives == here.derivatives and [r.value for r in there[0]] == [r.value for r in here]

@@ -48,7 +48,8 @@ class Derivation:
             factors = _factors(p, self.names)
             chains.append([(f"∂{a}/∂{b}", rf"\frac{{\partial {la}}}{{\partial {lb}}}") for a, b, la, lb in factors])
             edge = [edge_form(p.nodes[i + 1], p.slots[i], self.names, self.digits) for i in range(len(p.locals))]
-            forms.append([(t.text, t.latex) if t.prec >= PRODUCT else (f"({t.text})", rf"\left({t.latex}\right)")
+            alone = len(edge) == 1 and len(self.paths) == 1  # a lone factor needs no brackets
+            forms.append([(t.text, t.latex) if alone or t.prec >= PRODUCT else (f"({t.text})", rf"\left({t.latex}\right)")
                           for t in reversed(edge)])  # fmt: skip
             many = len(p.locals) > 1
             values.append([_bracketed(number(a, self.digits), many) for a in reversed(p.locals)])

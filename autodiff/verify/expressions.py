@@ -2,8 +2,9 @@
 
 ``parse("(x + y) * z")`` reads a formula with Python's ``ast`` and keeps only a whitelist:
 numbers, names, ``+ - * / **``, unary minus (and plus), parentheses, calls of the engine's
-functions (``exp log sqrt tanh sigmoid relu softplus abs sin cos`` with one argument, ``max min``
-with two, ``leaky_relu(x)`` or ``leaky_relu(x, slope)``, ``sum`` and ``mean`` of one or more) and
+functions (each rules row's ``call`` name, ``exp(x)``, ``max(a, b)``, ``sum(x, y, ...)``: a unary row
+takes one argument, a binary row two (an argument the engine gives a default, such as
+``leaky_relu``'s slope, is optional), an n-ary row one or more; and ``mean`` = ``sum(...)/n``) and
 the constants ``pi`` and ``e``. Learners' habits get a hint: ``x^2`` (use ``**``), ``2x`` (write ``2*x``). Nothing is ever passed to ``eval``/``exec``/``compile``
 as code: the tree is turned into a list of instructions (postfix order) that ``evaluate`` runs on a
 stack, without recursion, with the engine's own operations. Every rejection is an
@@ -26,8 +27,8 @@ import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping
 
-from .. import functions as F
 from ..engine import Value
+from .expression_functions import FUNCTIONS, _call
 from .expression_text import (
     MAX_DEPTH,
     MAX_LENGTH,
@@ -43,14 +44,8 @@ from .expression_text import (
 
 CHUNK_TERMS = 500  # a sum with more top-level terms than this is parsed this many terms at a time
 
-FUNCTIONS: dict[str, tuple[int, int | None]] = {  # name -> (fewest, most arguments; None: any number)
-    **dict.fromkeys(("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "softplus", "abs", "sin", "cos"), (1, 1)),
-    "max": (2, 2),
-    "min": (2, 2),
-    "leaky_relu": (1, 2),  # the slope is optional (0.01, as the engine and PyTorch)
-    "sum": (1, None),  # one node with n parents (autodiff.sum)
-    "mean": (1, None),  # sum(...) / n
-}
+
+
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 _BINARY = {
     ast.Add: ("+", operator.add),
@@ -329,14 +324,6 @@ def _number(value, col: int, text: str) -> float:
     what = {str: "string", bytes: "bytes", bool: "True/False", complex: "complex number"}.get(t, repr(value))
     _reject(what, col, text)
     return 0.0  # not reached
-
-
-def _call(name: str, args: list) -> Value | float:
-    """A function of the language on its arguments (Values or numbers): the engine's function of
-    the same name (``autodiff.exp``, ``autodiff.mean``, ...); on numbers only, its number."""
-    values = any(isinstance(a, Value) for a in args)
-    out = getattr(F, name)(args) if name in ("sum", "mean") else getattr(F, name)(*args)
-    return out if values else out.data
 
 
 def _run(program: list[tuple], leaves: dict[str, Value], text: str) -> Value | float:

@@ -1,22 +1,28 @@
-"""Every local derivative of the rules table in symbols: ∂(a·b)/∂a = b, d tanh(q)/dq = 1 − o² (o the
-tanh node), written with the names of the nodes, as plain text and as LaTeX, with its number.
+"""Every local derivative in symbols: ∂(a·b)/∂a = b, d tanh(q)/dq = 1 − o² (o the tanh node), written
+with the names of the nodes, as plain text and as LaTeX, with its number.
 
-The forms are derived from ``rules.py`` itself: a row's derivative function is run on ``Term`` objects
-(a name or number with its text, LaTeX and value) instead of floats, so the symbols say exactly what the
-engine computes (``1.0 - out * out`` becomes ``1 − o²``). Only the rows whose functions branch on the
-numbers (relu's ``x > 0``, max's tie, pow's special cases) have a form written here, in ``BRANCHING``;
-``tests/test_derivation.py`` checks that every row has a form whose value is the engine's recorded local.
+The forms are derived from the node's own rules row (``v.row``, the row it was made with, so a user
+operation registered again later does not change what an old node shows): the row's derivative
+function is run on ``Term`` objects (a name or number with its text, LaTeX and value) instead of
+floats, so the symbols say exactly what the engine computes (``1.0 - out * out`` becomes ``1 − o²``).
+Terms answer the rules' helpers as Values do: ``exp``, ``tanh``, ``sqrt``, ``log``, ``sigmoid``, ...
+(one method per unary row with a ``call`` name), ``data`` (a convention's test, as pow's at 0), and
+``apply`` for the kinks' rows, written as Iverson brackets: relu' is ``[x > 0]`` (1 where x > 0, else
+0), max's ``[a > b]`` (½ on a tie). A derivative that branches on the numbers itself (``if x > 0``)
+cannot run on Terms: its recorded number is shown. ``tests/test_derivation.py`` checks that every
+row's form has the engine's recorded local as its value.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 
 from ..engine import Value
-from ..rules import RULES, Binary, Unary, _sigmoid
-from ..text.display import REFLECTED, fmt
+from ..rules import RULES, Binary, Nary, Unary
+from ..text.display import fmt
 
 SUM, PRODUCT, POWER, ATOM = 1, 2, 3, 4  # precedence: an operand binding looser than its operator gets brackets
 DIGITS = 4
@@ -105,26 +111,54 @@ class Term:
             return number(-self.value)
         return Term(f"−{wrap(self, PRODUCT)}", f"-{latex_wrap(self, PRODUCT)}", -self.value, PRODUCT)
 
-    # ---- the functions the rules' helpers call on non-numbers (rules.log, sin, cos, sigmoid) --------
-    def log(self):
-        return call(self, "ln", r"\ln", _safe(math.log, self.value))
+    # ---- what the rules' helpers read or call on a non-number --------------------------------------
+    @property
+    def data(self) -> float:
+        """The number behind the term (``rules.value``: pow's convention at 0 reads it)."""
+        return self.value
 
-    def sin(self):
-        return call(self, "sin", r"\sin", math.sin(self.value))
+    def apply(self, op: str, *others) -> Term:
+        """The row ``op`` on this term and ``others`` (the kinks' rows: ``step``, ``sign``, ...)."""
+        return row_form(RULES[op], (self, *map(lift, others)))
 
-    def cos(self):
-        return call(self, "cos", r"\cos", math.cos(self.value))
 
-    def sigmoid(self):
-        return call(self, "σ", r"\sigma", _sigmoid(self.value))
+def row_form(row, operands: tuple[Term, ...]) -> Term:
+    """A row applied to terms, written with its symbol: an Iverson bracket such as ``[x>0]`` with the
+    operands' names put in, else ``symbol(x)``; its value is the row's forward on the terms' values."""
+    value = _safe(row.forward, *(t.value for t in operands))
+    bracket = _BRACKET.fullmatch(row.symbol)
+    if bracket is None:
+        return call(operands[0], row.symbol, value)
+    first, cmp, second = bracket.groups()
+    left, right = _slot(first, operands), _slot(second, operands)
+    return indicator(f"{left.text} {cmp} {right.text}", f"{left.latex} {cmp} {right.latex}", value)
+
+
+_BRACKET = re.compile(r"\[(\w+)\s*([<>]=?)\s*(\w+)\]")  # a kink row's symbol: [x>0], [a>b], [a<b]
+_OPERAND_NAMES = ("x", "a", "b")  # how a row's symbol names its operands: x (one), a and b (two)
+
+
+def _slot(word: str, operands: tuple[Term, ...]) -> Term:
+    if word in _OPERAND_NAMES:
+        return operands[max(0, _OPERAND_NAMES.index(word) - 1)]
+    return number(float(word))
+
+
+def _method(row) -> Callable[[Term], Term]:
+    return lambda self: row_form(row, (self,))
+
+
+for _row in RULES.values():  # Term.exp(), Term.tanh(), ...: one method per unary row with a call name
+    if isinstance(_row, Unary) and _row.call:
+        setattr(Term, _row.call, _method(_row))
 
 
 _SUPERSCRIPT = {str(k): "⁰¹²³⁴⁵⁶⁷⁸⁹"[k] for k in range(2, 10)}
 
 
-def _safe(f: Callable[[float], float], x: float) -> float:
+def _safe(f: Callable[..., float], *xs: float) -> float:
     try:
-        y = f(x)
+        y = f(*xs)
     except (ArithmeticError, ValueError):
         return math.nan
     return y if isinstance(y, float) else math.nan if isinstance(y, complex) else float(y)
@@ -147,8 +181,21 @@ def binary(a: Term, b: Term, op: str, latex_op: str, value: float, prec: int, ri
     return Term(text, f"{latex_wrap(a, prec)}{latex_op}{latex_wrap(b, prec, right_strict)}", value, prec)
 
 
-def call(x: Term, name: str, latex_function: str, value: float) -> Term:
-    return Term(f"{name}({x.text})", rf"{latex_function}\left({x.latex}\right)", value)
+def call(x: Term, symbol: str, value: float) -> Term:
+    """``symbol(x)``: a word or a Greek letter with brackets (``tanh(q)``, ``σ(q)``), another sign
+    before its operand (``√q``)."""
+    if symbol.isalpha():
+        head = rf"\operatorname{{{symbol}}}" if symbol.isascii() else _greek(symbol)
+        return Term(f"{symbol}({x.text})", rf"{head}\left({x.latex}\right)", value)
+    if symbol == "√":
+        return Term(f"√{wrap(x, ATOM)}", rf"\sqrt{{{x.latex}}}", value, POWER)
+    return Term(f"{symbol}({x.text})", rf"{latex_name(symbol)}\left({x.latex}\right)", value)
+
+
+def _greek(symbol: str) -> str:
+    """σ → \\sigma: a Greek letter's LaTeX macro from its Unicode name, else the escaped name."""
+    words = unicodedata.name(symbol[0], "").split() if len(symbol) == 1 else []
+    return "\\" + words[-1].lower() if words[:1] == ["GREEK"] else latex_name(symbol)
 
 
 def number(x: float, digits: int = DIGITS) -> Term:
@@ -197,81 +244,35 @@ def indicator(text: str, latex: str, value: float) -> Term:
     return Term(f"[{text}]", rf"[{latex}]", value)
 
 
-def sign(x: Term, value: float) -> Term:
-    return call(x, "sign", r"\operatorname{sign}", value)
-
-
-_ZERO = number(0.0)
-
-
-def _compare(a: Term, op: str, latex_op: str, b: Term, value: float) -> Term:
-    return indicator(f"{a.text} {op} {b.text}", f"{a.latex} {latex_op} {b.latex}", value)
-
-
-def _above(x: Term) -> Term:
-    return _compare(x, ">", ">", _ZERO, 1.0 if x.value > 0 else 0.0)
-
-
-def _below(x: Term) -> Term:
-    return _compare(x, "≤", r"\le", _ZERO, 0.0 if x.value > 0 else 1.0)
-
-
-# Rows whose derivative functions branch on the numbers: their symbols, with the rule's own value.
-BRANCHING: dict[str, tuple[Callable, ...]] = {
-    "pow": (lambda a, b, out: b * a ** (b - 1), lambda a, b, out: out * a.log()),
-    "max": (lambda a, b, out: _compare(a, ">", ">", b, RULES["max"].local_a(a.value, b.value, out.value)),
-            lambda a, b, out: _compare(a, "<", "<", b, RULES["max"].local_b(a.value, b.value, out.value))),
-    "min": (lambda a, b, out: _compare(a, "<", "<", b, RULES["min"].local_a(a.value, b.value, out.value)),
-            lambda a, b, out: _compare(a, ">", ">", b, RULES["min"].local_b(a.value, b.value, out.value))),
-    "leaky_relu": (lambda x, s, out: _above(x) + s * _below(x), lambda x, s, out: x * _below(x)),
-    "sqrt": (lambda x, out: 1 / (2 * out),),
-    "relu": (lambda x, out: _compare(x, ">", ">", _ZERO, RULES["relu"].local(x.value, out.value)),),
-    "abs": (lambda x, out: sign(x, RULES["abs"].local(x.value, out.value)),),
-}  # fmt: skip
-
-
-def _forms(op: str) -> tuple[Callable, ...] | None:
-    row = RULES.get(op) or RULES.get(REFLECTED.get(op, ""))
-    if row is None:
+def local_form(v: Value, k: int, names: dict[Value, str], digits: int = DIGITS) -> Term | None:
+    """∂v/∂(v's k-th parent) in symbols from v's own row, or None when the row's derivative cannot run
+    on terms (it branches on the numbers, or calls what a term does not have)."""
+    row, operands = v.row, v.operands
+    terms = tuple(name_term(o, names) if isinstance(o, Value) else number(o, digits) for o in operands)
+    if v.partners:  # dot: ∂(Σ wᵢxᵢ + b)/∂wᵢ = xᵢ, the partner (a Value or a number), 1 for the bias
+        partner = v.partners[k]
+        return name_term(partner, names) if isinstance(partner, Value) else number(partner, digits)
+    i = [j for j, o in enumerate(operands) if isinstance(o, Value)][k]  # the parent's place among the operands
+    out = name_term(v, names)
+    try:
+        if isinstance(row, Unary):
+            form = row.local(terms[0], out)
+        elif isinstance(row, Binary):
+            form = (row.local_a, row.local_b)[i](*terms, out)
+        elif isinstance(row, Nary):
+            form = row.local(terms, i, out)
+        else:
+            return None
+    except (TypeError, AttributeError, ValueError, ArithmeticError):  # branches on numbers, math.exp(term), ...
         return None
-    base = REFLECTED.get(op, op)
-    if base in BRANCHING:
-        return BRANCHING[base]
-    if isinstance(row, Binary):
-        return (row.local_a, row.local_b)
-    if isinstance(row, Unary):
-        return (row.local,)
-    return None
+    return form if isinstance(form, Term) else number(form, digits) if isinstance(form, (int, float)) else None
 
 
 def edge_form(v: Value, k: int, names: dict[Value, str], digits: int = DIGITS) -> Term:
-    """∂v/∂(v's k-th input) in symbols: operands by their names (a plain-number operand by its
-    value), the output by v's name. An operation without a form here gives its recorded number."""
-    parents, locals_ = v.parents, v.local_grads
-    recorded = number(locals_[k], digits)
-    if v.op == "sum":
-        return number(1.0)
-    if v.op == "dot":  # ∂(Σ wᵢxᵢ + b)/∂wᵢ = xᵢ: the partner (a Value or a number), 1 for the bias
-        partner = v._da[k]
-        return name_term(partner, names) if isinstance(partner, Value) and partner in names else number(partner, digits)
-    forms = _forms(v.op)
-    if forms is None:
-        return recorded
-    out = name_term(v, names)
-    const = v.constant
-    try:
-        if len(forms) == 1:
-            form = forms[0](name_term(parents[0], names), out)
-        elif const is None:
-            a, b = (name_term(p, names) for p in parents)
-            form = forms[k](a, b, out)
-        elif v.op in REFLECTED:  # 2 − x: the Value is the second operand
-            form = forms[1](number(const, digits), name_term(parents[0], names), out)
-        else:
-            form = forms[0](name_term(parents[0], names), number(const, digits), out)
-    except TypeError:  # a rule that branches on numbers and has no form in BRANCHING
-        return recorded
-    return lift(form)
+    """∂v/∂(v's k-th parent) in symbols: operands by their names (a plain-number operand by its
+    value), the output by v's name; the recorded number where the row has no form on terms."""
+    form = local_form(v, k, names, digits)
+    return number(v.local_grads[k], digits) if form is None else form
 
 
-__all__ = ["BRANCHING", "Term", "edge_form", "latex_name", "number"]
+__all__ = ["Term", "edge_form", "latex_name", "local_form", "number"]

@@ -14,7 +14,6 @@ simplifies anything, and simplification has a time budget (sympy can take minute
 from __future__ import annotations
 
 import math
-import operator
 import signal
 import threading
 import time
@@ -27,7 +26,10 @@ from ..engine import Value
 from ..graph import gradients, topological_order
 from ..text import tables
 from ..text.display import Listing, unique_names
-from .expressions import BIN, NEG, NUM, VAR, Expression, _call
+from . import sympy_process
+from .expression_functions import CALLS, _call
+from .expression_text import clip
+from .expressions import BIN, NEG, NUM, VAR, Expression
 from .local_forms import latex_name
 
 INSTALL = "symbolic=True needs sympy, the optional extra 'symbolic': pip install 'autodiff[symbolic]' (or pip install sympy)"
@@ -51,13 +53,18 @@ class _OutOfTime(BaseException):  # not an Exception: sympy's own ``except Excep
     """The time budget of a proof or a simplification ran out."""
 
 
+def budget_usable() -> bool:
+    """Whether ``time_budget`` can limit sympy here: a signal timer, in the main thread on Unix, when no
+    other timer runs. Elsewhere the proofs run in a worker process instead (``sympy_process``)."""
+    return (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL)[0] == 0)  # fmt: skip
+
+
 @contextmanager
 def time_budget(seconds: float) -> Iterator[None]:
-    """Raise ``_OutOfTime`` inside the block after ``seconds`` (a real-time timer: in the main thread on
-    Unix, when no other timer runs; elsewhere the block runs unbounded, within the size caps)."""
-    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)  # fmt: skip
-    if not usable:
+    """Raise ``_OutOfTime`` inside the block after ``seconds`` (a real-time timer, where
+    ``budget_usable()``; elsewhere the block runs unbounded, within the size caps)."""
+    if not budget_usable():
         yield
         return
 
@@ -65,7 +72,7 @@ def time_budget(seconds: float) -> Iterator[None]:
         raise _OutOfTime
 
     previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
     try:
         yield
     finally:
@@ -91,20 +98,6 @@ def rational(sp, x: float):
     return sp.Rational(q.numerator, q.denominator)
 
 
-def _functions(sp) -> dict:
-    def leaky(x, slope=0.01):
-        return sp.Piecewise((x, x > 0), (_num(sp, slope) * x, True))
-
-    return {
-        "exp": sp.exp, "log": sp.log, "sqrt": sp.sqrt, "tanh": sp.tanh, "sin": sp.sin, "cos": sp.cos,
-        "abs": sp.Abs, "sigmoid": lambda x: 1 / (1 + sp.exp(-x)), "softplus": lambda x: sp.log(1 + sp.exp(x)),
-        "relu": lambda x: sp.Piecewise((x, x > 0), (0, True)), "leaky_relu": leaky,
-        "max": sp.Max, "min": sp.Min, "sum": lambda *xs: sp.Add(*xs), "mean": lambda *xs: sp.Add(*xs) / len(xs),
-        "neg": operator.neg, "add": operator.add, "sub": operator.sub, "mul": operator.mul,
-        "div": operator.truediv, "pow": operator.pow,
-    }  # fmt: skip
-
-
 def _num(sp, x):
     return rational(sp, x) if isinstance(x, float) else x
 
@@ -118,7 +111,6 @@ def from_expression(expr: Expression, symbols: dict) -> object:
     program = expr._program
     if len(program) > MAX_TERMS:
         raise NotSymbolicError(f"the formula has {len(program):,} parts, more than {MAX_TERMS:,}")
-    fns = _functions(sp)
     stack: list = []  # floats while a part is made of numbers only, else sympy expressions
     for kind, arg, _ in program:
         if kind == NUM:
@@ -143,7 +135,7 @@ def from_expression(expr: Expression, symbols: dict) -> object:
             elif kind == BIN:
                 stack.append(arg[1](*args))
             else:
-                stack.append(fns[arg[0]](*args))
+                stack.append(CALLS[arg[0]].sympy(sp, *args))
     (out,) = stack
     return _num(sp, out)
 
@@ -159,29 +151,16 @@ def from_graph(root: Value) -> tuple[object, dict[Value, object], dict[Value, st
         if size[v] > MAX_TERMS:
             raise NotSymbolicError(f"the graph written as one formula has more than {MAX_TERMS:,} parts (nodes are reused)")
     names = unique_names(order)
-    fns = _functions(sp)
     leaves: dict[Value, object] = {}
     expr: dict[Value, object] = {}
     for v in order:
         if v.is_leaf:
             expr[v] = leaves[v] = sp.Symbol(names[v], real=True)
             continue
-        ps = [expr[p] for p in v.parents]
-        op, const = v.op, v.constant
-        if op == "dot":  # Σ parent·partner; a pair of Values is listed twice (w with x, x with w)
-            total = 0
-            for p, partner in zip(ps, v._da):
-                total += p * (expr[partner] / 2 if isinstance(partner, Value) else rational(sp, partner))
-            expr[v] = total
-        elif op == "sum":
-            expr[v] = sp.Add(*ps)
-        elif op in ("rsub", "rdiv", "rpow"):  # a plain number on the left: 2 − x
-            expr[v] = fns[op[1:]](rational(sp, const), ps[0])
-        elif op in fns:
-            args = ps + ([rational(sp, const)] if const is not None else [])
-            expr[v] = fns[op](*args)
-        else:
-            raise NotSymbolicError(f"the operation {op!r} has no sympy form")
+        form = v.row.sympy
+        if form is None:
+            raise NotSymbolicError(f"no sympy form for the operation {clip(str(v.op))!r} (an operation of your own)")
+        expr[v] = form(sp, *(expr[o] if isinstance(o, Value) else rational(sp, o) for o in v.operands))
     return expr[root], leaves, names
 
 
@@ -231,12 +210,15 @@ def is_zero(sp, e, seconds: float = SECONDS) -> tuple[bool | None, object]:
     return False, min(found, key=sp.count_ops)
 
 
-def evaluate(e, at: dict) -> float | None:
-    """``e`` at the point {symbol: float} (30 digits), or None where it is not a finite real number."""
+def evaluate(e, at: dict, strict: bool = False) -> float | None:
+    """``e`` at the point {symbol: float}, the floats taken exactly, or None where it is not a finite
+    real number. sympy raises its working precision where terms cancel; ``strict``: None also where
+    even then it cannot tell the value from 0 (an exact zero written the long way), so that a value
+    returned is never rounding noise."""
     sp = require_sympy()
     try:
-        z = complex(e.subs({s: sp.Float(x, 30) for s, x in at.items()}).evalf(30))
-    except (TypeError, ValueError, ArithmeticError):
+        z = complex(e.subs({s: sp.Rational(x) for s, x in at.items()}).evalf(15, strict=strict))
+    except (TypeError, ValueError, ArithmeticError, sp.core.evalf.PrecisionExhausted):
         return None
     return z.real if z.imag == 0 and math.isfinite(z.real) else None
 
@@ -296,6 +278,32 @@ class SymbolicReport(Listing):
                                  " · ".join(self.notes))  # fmt: skip
 
 
+def _derivatives(expression, asked: list[tuple]) -> tuple[list[SymbolicRow], list[str]]:
+    """For each (name, symbol, its number, the engine's gradient): ∂expression/∂symbol simplified and
+    its value at the graph's point, all within ``TOTAL_SECONDS`` (``SECONDS`` for one derivative)."""
+    sp = require_sympy()
+    at = {s: x for _, s, x, _ in asked}
+    rows, notes = [], []
+    deadline = time.monotonic() + TOTAL_SECONDS
+    for name, s, _, engine in asked:
+        d, value = sp.diff(expression, s), None
+        left = min(SECONDS, deadline - time.monotonic())
+        try:
+            if left <= 0:
+                raise NotSymbolicError(f"sympy's {TOTAL_SECONDS:g} s for this graph are spent")
+            d, finished = simplify(sp, d, left)
+            if not finished:
+                notes.append(f"∂/∂{name}: sympy took more than {left:.3g} s; shown as simplified by then")
+            with time_budget(max(deadline - time.monotonic(), 0.0)):
+                value = evaluate(d, at)
+        except NotSymbolicError as err:
+            notes.append(f"∂/∂{name} is not simplified: {err}")
+        except _OutOfTime:
+            notes.append(f"∂/∂{name} is not evaluated: sympy's {TOTAL_SECONDS:g} s for this graph are spent")
+        rows.append(SymbolicRow(name, d, value, engine))
+    return rows, notes
+
+
 def symbolic(root: Value) -> SymbolicReport:
     """``root``'s graph as a sympy expression (built node by node) and each ∂root/∂leaf simplified,
     beside the engine's gradient. Nothing is changed: no ``.grad`` or ``.data`` is touched."""
@@ -304,21 +312,15 @@ def symbolic(root: Value) -> SymbolicReport:
     sp = require_sympy()
     expression, leaves, names = from_graph(root)
     grads = gradients(root)
-    at = {s: v.data for v, s in leaves.items()}
-    rows, notes = [], []
-    deadline = time.monotonic() + TOTAL_SECONDS
-    for v, s in leaves.items():
-        d = sp.diff(expression, s)
-        left = min(SECONDS, deadline - time.monotonic())
+    asked = [(names[v], s, v.data, grads.get(v, 0.0)) for v, s in leaves.items()]
+    if budget_usable():
+        rows, notes = _derivatives(expression, asked)
+    else:  # no signal timer in this thread: sympy in a worker process, killed past the same time
         try:
-            if left <= 0:
-                raise NotSymbolicError(f"sympy's {TOTAL_SECONDS:g} s for this graph are spent")
-            d, finished = simplify(sp, d, left)
-            if not finished:
-                notes.append(f"∂/∂{names[v]}: sympy took more than {left:.3g} s; shown as simplified by then")
-        except NotSymbolicError as err:
-            notes.append(f"∂/∂{names[v]} is not simplified: {err}")
-        rows.append(SymbolicRow(names[v], d, evaluate(d, at), grads.get(v, 0.0)))
+            rows, notes = sympy_process.run(__name__, "_derivatives", (expression, asked), TOTAL_SECONDS + SECONDS)
+        except sympy_process.OutOfTime as err:
+            rows = [SymbolicRow(name, sp.diff(expression, s), None, g) for name, s, _, g in asked]
+            notes = [f"the derivatives are not simplified or evaluated: {err}"]
     latex_names = {s: latex_name(names[v]) for v, s in leaves.items()}
     return SymbolicReport(names[root], expression, rows, latex_names, notes)
 
