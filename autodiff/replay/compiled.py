@@ -26,7 +26,7 @@ from ..guards import check_data
 from ..modes import is_grad_enabled
 from .codegen import NAMESPACE, Code, _words, generate
 from .diagnose import diagnose
-from .tape import RecordError, Tape, record
+from .tape import INPUT, PARAM, RecordError, Tape, record
 
 _data = attrgetter("data")
 
@@ -128,6 +128,7 @@ class Compiled:
 
     def forward(self, *args) -> float | list[float]:
         """The output(s) for these inputs; kept (in this thread) for a following ``backward``."""
+        self._local.saved = None  # a forward that fails leaves nothing for backward to use
         xs = self._inputs(args)
         ps = self._params()
         try:
@@ -166,7 +167,7 @@ class Compiled:
     def _backward(self, grad):
         saved = getattr(self._local, "saved", None)
         if saved is None:
-            raise RuntimeError("backward() needs a forward(...) first (in this thread)")
+            raise RuntimeError("backward() needs a forward(...) that succeeded first (in this thread)")
         if grad is None:
             if not self._single:
                 raise ValueError(f"backward of {self.n_outputs} outputs needs one seed per output: backward([...])")
@@ -214,11 +215,10 @@ def _source(code: Code, tape: Tape, n_inputs: int, which: tuple[str, ...]) -> st
     xs = [f"x{i}" for i in range(n_inputs)]
     ps = [f"p{j}" for j in range(len(tape.params))]
     entries = tape.entries
-    names = {e.slot: None for e in entries if e.op == "x"}
-    outs = [f"x{entries[k].slot}" if entries[k].op == "x" else f"p{entries[k].slot}" if entries[k].op == "p"
-            else f"v{k}" for k in tape.outputs]  # fmt: skip
-    gx = [f"gx{i}" if i in names else "0.0" for i in range(n_inputs)]
-    used_p = {e.slot for e in entries if e.op == "p"}
+    given = {e.slot for e in entries if e.kind == INPUT}
+    outs = [code.names[k] for k in tape.outputs]
+    gx = [f"gx{i}" if i in given else "0.0" for i in range(n_inputs)]
+    used_p = {e.slot for e in entries if e.kind == PARAM}
     gp = [f"gp{j}" if j in used_p else "0.0" for j in range(len(ps))]
     fwd = [*_unpack(xs, "_x"), *_unpack(ps, "_p"), *code.forward, *code.check]
     back = code.backward
