@@ -233,9 +233,12 @@ def _backward(tape: Tape, names: list[str], local: list[list]) -> list[str]:
 
     def edges_of(k: int) -> list[tuple[int, object]]:
         g, name = grads[k], _grad_name(entries[k], k)
-        lines.extend(_sum_lines(name, list(g._as_terms())))
-        if not g.name:  # (named already: a child's gradient passed on whole, the same number)
+        if not g.name:
+            lines.extend(_sum_lines(name, list(g.terms)))
             g.name = name
+        elif entries[k].kind != NODE:  # a leaf's gradient is returned under its own name
+            lines.append(f"{name} = {g.name}")
+        # (else a child's gradient passed on whole, already named: the terms use that name)
         written.add(k)
         return [(parent, loc) for (parent, _), loc in zip(entries[k].edges, local[k])]
 
