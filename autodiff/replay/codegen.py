@@ -21,6 +21,7 @@ import ast
 import builtins
 import math
 import re
+import sys
 from typing import NamedTuple
 
 from ..custom import BUILT_IN
@@ -29,6 +30,7 @@ from ..guards import check_pow
 from ..rules import RULES, Binary, Nary, _dot, _pow_da, _sum
 from .tape import INPUT, NODE, PARAM, Entry, RecordError, Tape
 
+SUM_LEFT_TO_RIGHT = sys.version_info < (3, 12)  # builtins.sum of floats: plain additions from 0 (3.12: compensated)
 CHUNK = 100  # terms per statement: longer sums continue on the next line (the parser nests deeply)
 BUILT_IN_ROWS = {name: row for name, row in RULES.items() if name in BUILT_IN}  # whose ``code`` is ours
 
@@ -148,12 +150,17 @@ def _sum_terms(args: tuple, ref: list[str]) -> list[str]:
     return [number(total), *ref[i:]]
 
 
-def _dot_code(args: tuple, ref: list[str]) -> str:
-    """rules._dot's order: Python's sum of the products wᵢ·xᵢ, then + the bias."""
+def _dot_code(args: tuple, ref: list[str]) -> str | list[str]:
+    """rules._dot's order: Python's sum of the products wᵢ·xᵢ, then + the bias. Before Python 3.12
+    ``sum`` of floats adds left to right from 0 (written out: no call); from 3.12 it compensates the
+    rounding (Neumaier), so the code calls it."""
     n = len(ref) // 2 * 2
     products = [_product(args[i], args[i + 1], ref[i], ref[i + 1]) for i in range(0, n, 2)]
+    bias = [ref[-1]] if len(ref) % 2 else []
+    if SUM_LEFT_TO_RIGHT and products:
+        return ["0.0", *products, *bias]
     text = f"_total(({', '.join(products)}{',' if len(products) == 1 else ''}))"
-    return f"{text} + {ref[-1]}" if len(ref) % 2 else text
+    return f"{text} + {bias[0]}" if bias else text
 
 
 def _pow_form(args: tuple):
