@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import math
 import re
 import sys
@@ -68,6 +69,7 @@ def number(x: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
+@functools.cache
 def may_leave_floats(form: str) -> bool:
     """Whether a forward template can give a result that is not a finite float from finite operands
     without raising: arithmetic between operands can overflow to ±inf (a + b, slope·x); a call does
@@ -207,24 +209,25 @@ def _ref(x, names: list[str]) -> str:
 
 class _Grad:
     """A gradient as code, for ``graph.walk``: the terms added so far, or, once its line is written,
-    its name. ``g * local`` is the term upstream × local, ``g + h`` the two term lists in order."""
+    its name. ``g * local`` is the term upstream × local; ``g + h`` adds h's terms after g's (in
+    place: a gradient not yet named belongs to one node's entry alone)."""
 
     __slots__ = ("name", "terms")
 
-    def __init__(self, terms: tuple[str, ...]) -> None:
+    def __init__(self, terms: list[str]) -> None:
         self.name, self.terms = "", terms
-
-    def _as_terms(self) -> tuple[str, ...]:
-        return (self.name,) if self.name else self.terms
 
     def __mul__(self, local: str) -> _Grad:
         g = self.name
         if "@G" in local:  # the whole term written by the row (relu: g, or g·0.0)
-            return _Grad((local.replace("@G", g),))
-        return _Grad((f"-{g}",) if local == "-1.0" else (f"{g} * {local}",))
+            return _Grad([local.replace("@G", g)])
+        return _Grad([f"-{g}" if local == "-1.0" else f"{g} * {local}"])
 
     def __add__(self, other: _Grad) -> _Grad:
-        return _Grad(self._as_terms() + other._as_terms())
+        if self.name:  # a child's gradient passed on whole: its name is this one's first term
+            return _Grad([self.name, *(other.terms if not other.name else [other.name])])
+        self.terms.extend(other.terms if not other.name else [other.name])
+        return self
 
 
 def _backward(tape: Tape, names: list[str], local: list[list]) -> list[str]:
@@ -233,7 +236,7 @@ def _backward(tape: Tape, names: list[str], local: list[list]) -> list[str]:
     entries = tape.entries
     grads: dict[int, _Grad] = {}
     for i, out in enumerate(tape.outputs):
-        seed = _Grad((f"s{i}",))
+        seed = _Grad([f"s{i}"])
         grads[out] = grads[out] + seed if out in grads else seed
     lines: list[str] = []
     written = set()
@@ -241,7 +244,7 @@ def _backward(tape: Tape, names: list[str], local: list[list]) -> list[str]:
     def edges_of(k: int) -> list[tuple[int, object]]:
         g, name = grads[k], _grad_name(entries[k], k)
         if not g.name:
-            lines.extend(_sum_lines(name, list(g.terms)))
+            lines.extend(_sum_lines(name, g.terms))
             g.name = name
         elif entries[k].kind != NODE:  # a leaf's gradient is returned under its own name
             lines.append(f"{name} = {g.name}")

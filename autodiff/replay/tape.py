@@ -78,10 +78,10 @@ def _entry(v: Value, index: dict[int, int], k: int) -> Entry:
     if not isinstance(row, (Unary, Binary, Nary)):
         raise RecordError(f"node {k}: operation {v.op!r} has no row in autodiff.RULES")
     operands, parents = v.operands, v.parents
-    args = tuple(index[id(o)] if isinstance(o, Value) else float(o) for o in operands)
+    args = tuple(index[id(o)] if type(o) is Value or isinstance(o, Value) else float(o) for o in operands)
     if isinstance(row, Nary):  # a dot's partners, or a sum's locals (the constant 1.0)
         partners = v.partners or v.local_grads
-        edges = tuple((index[id(p)], index[id(q)] if isinstance(q, Value) else float(q))
+        edges = tuple((index[id(p)], index[id(q)] if type(q) is Value or isinstance(q, Value) else float(q))
                       for p, q in zip(parents, partners))  # fmt: skip
         return Entry(NODE, v.rule, row, args, edges)
     positions = [i for i, o in enumerate(operands) if isinstance(o, Value)]
