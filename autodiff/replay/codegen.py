@@ -11,7 +11,8 @@ under, no label and no scope name is ever part of the code, so a user's operatio
 Every line computes what the node's row computes, in the same order of operations, so a replay's
 values are the engine's bitwise: a built-in row's ``code`` templates (``rules.py``), pow written for
 the side that is a number, a sum added left to right from 0.0 (``rules._sum``), a dot's products
-added by Python's ``sum`` and then its bias (``rules._dot``). The backward lines are ``graph.walk`` run
+added by Python's ``sum`` and then its bias (``rules._dot``; written out as additions from 0.0 before
+Python 3.12, where ``sum`` of floats is exactly that). The backward lines are ``graph.walk`` run
 on code: each gradient the sum of upstream × local over the node's uses, in the walk's order.
 """
 
@@ -72,9 +73,10 @@ def number(x: float) -> str:
 @functools.cache
 def may_leave_floats(form: str) -> bool:
     """Whether a forward template can give a result that is not a finite float from finite operands
-    without raising: arithmetic between operands can overflow to ±inf (a + b, slope·x); a call does
-    not (math.exp raises OverflowError itself, log and sqrt raise outside their domain, tanh, sigmoid,
-    softplus, sin, cos and abs are finite), nor a choice between operands (relu, max) or a negation."""
+    without raising: arithmetic between operands can overflow to ±inf (a + b, slope·x); a call to a
+    row's forward does not (math's functions raise on an overflow or outside their domain, the others
+    are bounded or grow slower than their input), nor a choice between operands or a negation.
+    ``tests/test_replay_record.py`` holds every built-in row to this on extreme operands."""
     tree = ast.parse(form.format(a="a", b="b", o="o"), mode="eval")
     return any(isinstance(node, ast.BinOp) for node in ast.walk(tree))
 
