@@ -17,7 +17,7 @@ import autodiff
 from autodiff import Value
 from autodiff.custom import BUILT_IN
 from autodiff.replay import codegen
-from autodiff.rules import RULES, Nary
+from autodiff.rules import REFLECTED, RULES, Nary
 
 
 def same(a: float, b: float) -> bool:
@@ -310,3 +310,24 @@ def test_random_programs_still_replay_as_the_engine():
             got = step.gradients(xs)
             assert same(got.value, o.data)
             assert got.inputs == [v.grad for v in ls]
+
+
+@pytest.mark.parametrize("name", sorted(BUILT_IN))
+def test_the_diagnosis_makes_every_rows_node_as_the_engine(name):
+    """The replay's diagnosis makes a node of every built-in row through the engine (its operator, method,
+    function or ``apply``): the node follows that row and holds the row's forward, with a number on
+    either side where the row takes one."""
+    from autodiff.replay.diagnose import engine_node
+
+    row = RULES[name]
+    x, y = Value(0.75), Value(1.5)
+    cases = [[x]] if len(getattr(row, "code", "ab")) == 2 else [[x, y], [x, 0.5]]
+    if name in REFLECTED.values():  # the reflected forms: a plain number first
+        cases.append([2.0, x])
+    if isinstance(row, Nary):
+        cases = [[x, 2.0, y], [x, y, 0.5, x, 3.0]]
+    for operands in cases:
+        node = engine_node(name, row, operands)
+        assert node.rule == name and node.row is row
+        assert same(node.data, row.forward(*[getattr(o, "data", o) for o in operands]))
+        assert node.operands == tuple(operands)

@@ -11,6 +11,7 @@ from .. import functions
 from ..custom import Operation
 from ..engine import Value
 from ..guards import check_data
+from ..modes import enable_grad
 from ..rules import Nary, _dot
 from .codegen import BUILT_IN_ROWS
 from .tape import INPUT, PARAM, Entry, Tape
@@ -18,9 +19,10 @@ from .tape import INPUT, PARAM, Entry, Tape
 
 def _operators() -> dict:
     """Python's operators on Values, keyed by the row each one's node records (tried once here)."""
-    a, b = Value(2.0), Value(3.0)
-    found = {fn(a, b).rule: fn for fn in (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow)}
-    found[operator.neg(a).rule] = operator.neg
+    with enable_grad():  # (nodes that remember their operation)
+        a, b = Value(2.0), Value(3.0)
+        found = {fn(a, b).rule: fn for fn in (operator.add, operator.sub, operator.mul, operator.truediv, operator.pow)}
+        found[operator.neg(a).rule] = operator.neg
     return found
 
 
