@@ -46,7 +46,7 @@ def _checked_pow(a, b):
 def _namespace() -> dict:
     """The functions the rows' ``code`` calls (``_tanh`` is the tanh row's forward) and the
     compiler's own names."""
-    own = {"_inf": math.inf, "_nan": math.nan, "_total": builtins.sum, "_checked_pow": _checked_pow}
+    own = {"_inf": math.inf, "_nan": math.nan, "_total": builtins.sum}
     found = {}
     for row in BUILT_IN_ROWS.values():
         for text in getattr(row, "code", ()):
