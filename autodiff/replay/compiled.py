@@ -26,7 +26,7 @@ from ..guards import check_data
 from ..modes import is_grad_enabled
 from .codegen import NAMESPACE, Code, _words, generate
 from .diagnose import diagnose
-from .tape import RecordError, Tape, record
+from .tape import INPUT, PARAM, RecordError, Tape, record
 
 _data = attrgetter("data")
 FAILED = object()  # what a failed forward leaves for backward (in its thread): a refusal, not stale numbers
@@ -218,11 +218,10 @@ def _source(code: Code, tape: Tape, n_inputs: int, which: tuple[str, ...]) -> st
     xs = [f"x{i}" for i in range(n_inputs)]
     ps = [f"p{j}" for j in range(len(tape.params))]
     entries = tape.entries
-    names = {e.slot: None for e in entries if e.op == "x"}
-    outs = [f"x{entries[k].slot}" if entries[k].op == "x" else f"p{entries[k].slot}" if entries[k].op == "p"
-            else f"v{k}" for k in tape.outputs]  # fmt: skip
-    gx = [f"gx{i}" if i in names else "0.0" for i in range(n_inputs)]
-    used_p = {e.slot for e in entries if e.op == "p"}
+    given = {e.slot for e in entries if e.kind == INPUT}
+    outs = [code.names[k] for k in tape.outputs]
+    gx = [f"gx{i}" if i in given else "0.0" for i in range(n_inputs)]
+    used_p = {e.slot for e in entries if e.kind == PARAM}
     gp = [f"gp{j}" if j in used_p else "0.0" for j in range(len(ps))]
     fwd = [*_unpack(xs, "_x"), *_unpack(ps, "_p"), *code.forward, *code.check]
     back = code.backward

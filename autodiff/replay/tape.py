@@ -1,10 +1,11 @@
-"""Recording a graph as a tape: one entry per node, in topological order, that keeps only what a
-replay needs (the operation, which earlier entries or numbers it reads, and in what order the
-backward pass visits its parents). No Value is kept but the leaves.
+"""Recording a graph as a tape: one entry per node, in topological order (``graph.merged_order``), read
+from the record every tool reads (``v.operands``, ``v.row``, ``v.rule``, ``v.parents``, ``v.partners``)
+and keeping only what a replay needs. No Value is kept but the params.
 
-An operand is an ``int`` (the index of an earlier entry) or a ``float`` (a constant the node
-recorded: the ``3`` of ``x * 3``). Reflected nodes ("rsub", "rdiv", "rpow": the Value in ``_a``,
-the number in ``_db``) are stored as their row with the number first: ``2 - x`` is ``sub(2.0, x)``.
+An operand is an ``int`` (the index of an earlier entry) or a ``float`` (a number the node recorded in
+its place: the 3 of ``x * 3``, the 2 of ``2 - x``, a sum's constants, a dot's plain weights and bias).
+The row's forward on the operands' numbers is the node's value, bitwise: nothing is re-derived from
+the recorded total.
 """
 
 from __future__ import annotations
@@ -12,23 +13,26 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..engine import Value
-from ..graph import topological_order
-from ..rules import RULES, Binary, Unary
+from ..graph import merged_order
+from ..rules import Binary, Nary, Row, Unary
 
-REFLECTED = {"rsub": "sub", "rdiv": "div", "rpow": "pow"}
+INPUT, PARAM, NODE = "input", "param", "node"  # an entry's kind (never an operation's name)
 
 
 class Entry(NamedTuple):
-    """One node. ``op`` is a RULES key, or "x" (input leaf), "p" (param leaf). ``args``: the
-    operands in the row's order (unary: 1, binary: 2; sum: the terms; dot: the products as pairs).
-    ``edges``: (parent index, local) in the order the eager backward visits them, the local being an
-    operand ("partner") for dot, None otherwise. ``offset``: the plain numbers folded into a
-    sum/dot total. ``slot``: the leaf's position among the inputs or params."""
+    """One node. ``kind``: INPUT (given at each replay), PARAM (a leaf read live) or NODE. ``rule``:
+    the rules row's key (for messages only: no name reaches the code); ``row``: that row as it was
+    when the node was made. ``args``: the operands in the row's order (unary 1, binary 2, sum its
+    terms, dot w₀, x₀, w₁, x₁, … and its bias last). ``edges``: (parent index, local) in the order the
+    backward visits the parents; the local is the operand's position for a unary or binary row, the
+    partner (an index or a number: 1.0 for a sum's term or a bias) for an n-ary one. ``slot``: a
+    leaf's position among the inputs or params."""
 
-    op: str
+    kind: str
+    rule: str = ""
+    row: Row | None = None
     args: tuple = ()
     edges: tuple = ()
-    offset: float = 0.0
     slot: int = -1
 
 
@@ -52,22 +56,38 @@ def record(roots: list[Value], inputs: list[Value], params: list[Value] | None) 
     slot_of = _leaf_slots(inputs, "inputs")
     index: dict[int, int] = {}
     entries: list[Entry] = []
-    datas: list[float] = []
     found: list[Value] = []
-    for v in _order(roots):
+    for v in merged_order(roots):
         index[id(v)] = k = len(entries)
-        datas.append(v.data)
-        if v._a is None and v._b is None:
+        if v.is_leaf:
             if id(v) in slot_of:
-                entries.append(Entry("x", slot=slot_of[id(v)]))
+                entries.append(Entry(INPUT, slot=slot_of[id(v)]))
             else:
-                entries.append(Entry("p", slot=len(found)))
+                entries.append(Entry(PARAM, slot=len(found)))
                 found.append(v)
         else:
-            entries.append(_entry(v, index, datas, k))
+            entries.append(_entry(v, index, k))
     if params is not None:
         found = _reorder(entries, found, params, slot_of)
     return Tape(entries, [index[id(r)] for r in roots], found)
+
+
+def _entry(v: Value, index: dict[int, int], k: int) -> Entry:
+    """A node's entry, from its record."""
+    row = v.row
+    if not isinstance(row, (Unary, Binary, Nary)):
+        raise RecordError(f"node {k}: operation {v.op!r} has no row in autodiff.RULES")
+    operands, parents = v.operands, v.parents
+    args = tuple(index[id(o)] if type(o) is Value or isinstance(o, Value) else float(o) for o in operands)
+    if isinstance(row, Nary):  # a dot's partners, or a sum's locals (the constant 1.0)
+        partners = v.partners or v.local_grads
+        edges = tuple((index[id(p)], index[id(q)] if type(q) is Value or isinstance(q, Value) else float(q))
+                      for p, q in zip(parents, partners))  # fmt: skip
+        return Entry(NODE, v.rule, row, args, edges)
+    positions = [i for i, o in enumerate(operands) if isinstance(o, Value)]
+    if len(operands) != (1 if isinstance(row, Unary) else 2) or [operands[i] for i in positions] != list(parents):
+        raise RecordError(f"node {k}: operation {v.op!r} has {len(operands)} operand(s), its row another count")
+    return Entry(NODE, v.rule, row, args, tuple((args[i], i) for i in positions))
 
 
 def _leaf_slots(leaves: list[Value], what: str) -> dict[int, int]:
@@ -98,74 +118,6 @@ def _reorder(entries: list[Entry], found: list[Value], params: list[Value], inpu
         )
     new_slot = {j: slots[id(v)] for j, v in enumerate(found)}
     for k, e in enumerate(entries):
-        if e.op == "p":
+        if e.kind == PARAM:
             entries[k] = e._replace(slot=new_slot[e.slot])
     return list(params)
-
-
-def _order(roots: list[Value]) -> list[Value]:
-    """Every node the roots depend on, parents first (one pass, through a stand-in n-ary node)."""
-    if len(roots) == 1:
-        return topological_order(roots[0])
-    top = Value(0.0)
-    top._b = tuple(roots)
-    top._db = (1.0,) * len(roots)
-    return topological_order(top)[:-1]
-
-
-def _entry(v: Value, index: dict[int, int], datas: list[float], k: int) -> Entry:
-    op, a, b = v.op, v._a, v._b
-    if a is None:  # n-ary
-        if op == "sum":
-            terms = tuple(index[id(p)] for p in b)
-            total = 0.0
-            for t in terms:
-                total += datas[t]
-            return Entry(op, terms, tuple((t, None) for t in terms), v.data - total)
-        if op == "dot":
-            return _dot_entry(v, index, datas)
-        raise RecordError(f"node {k}: an n-ary operation {op!r} the compiler does not know (only sum and dot)")
-    base = REFLECTED.get(op, op)
-    if op in RULES:  # a row of its own (also a user row named like a reflected one)
-        base = op
-    row = RULES.get(base)
-    if not isinstance(row, (Unary, Binary)):
-        raise RecordError(f"node {k}: operation {op!r} has no row in autodiff.RULES")
-    ia = index[id(a)]
-    if b is not None:
-        args = (ia, index[id(b)])
-    elif v._db is None:
-        args = (ia,)
-    elif base != op:  # reflected: the number is the row's first operand
-        args = (float(v._db), ia)
-    else:
-        args = (ia, float(v._db))
-    if isinstance(row, Unary) != (len(args) == 1):
-        raise RecordError(f"node {k}: operation {op!r} has {len(args)} operand(s), its row another count")
-    return Entry(base, args, tuple((x, None) for x in args if type(x) is int))
-
-
-def _dot_entry(v: Value, index: dict[int, int], datas: list[float]) -> Entry:
-    """Σ wᵢxᵢ from what a dot node records: each parent with its partner; a product of two Values
-    is listed twice (once from each side) and is summed once. The plain-number products folded
-    into the total (and a plain bias) are the offset."""
-    pending: dict = {}  # (parent, partner) pairs of two Values seen once so far
-    pairs, edges = [], []
-    total = 0.0
-    for p, partner in zip(v._b, v._da):
-        ip = index[id(p)]
-        if type(partner) is float:
-            edges.append((ip, partner))
-            pairs.append((ip, partner))
-            total += datas[ip] * partner
-            continue
-        other = index[id(partner)] if isinstance(partner, Value) else float(partner)
-        edges.append((ip, other))
-        if type(other) is int:
-            if pending.get((other, ip)):
-                pending[(other, ip)] -= 1
-                continue
-            pending[(ip, other)] = pending.get((ip, other), 0) + 1
-        pairs.append((ip, other))
-        total += datas[ip] * (datas[other] if type(other) is int else other)
-    return Entry("dot", tuple(pairs), tuple(edges), v.data - total)
