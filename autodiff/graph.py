@@ -4,7 +4,7 @@
 ``autodiff.grad``, ``create_graph`` (with Value locals, ``higher.py``), ``detect_anomaly``, the traces, the
 page, ``check_backward``'s engine side and the replay's recorder all run it. ``backward()`` runs
 ``_propagate``, the same walk written out on ``.grad`` for speed (the engine's one hand-written pass:
-``tests/test_walk.py`` holds it bitwise to ``walk``). ``forward.py`` has the one forward-mode walk.
+``tests/test_record_and_walk.py`` holds it bitwise to ``walk``). ``forward.py`` has the one forward-mode walk.
 
 Works on the node layout of ``engine.Value`` (``_a, _da, _b, _db``) and imports nothing from it
 (the engine imports this module): ``Value`` below is that layout, described as a protocol.

@@ -11,7 +11,7 @@ core, ``engine.py``, ``functions.py``, ``graph.py`` and this file, touch the slo
     v.local_grads ∂v/∂parent for each parent, recorded when v was made
     v.partners    dot only: each parent's partner (∂(w·x)/∂w = x), a Value or a number
 
-``row.forward(*operands' numbers)`` is ``v.data`` bitwise (``tests/test_record.py``). This base class
+``row.forward(*operands' numbers)`` is ``v.data`` bitwise (``tests/test_record_and_walk.py``). This base class
 of ``engine.Value`` makes no nodes and has no slots of its own; ordering compares ``data``, while
 equality and hashing stay by identity, so Values can key dicts."""
 
