@@ -62,6 +62,13 @@ def _smooth_difference(program, xs, i):
     return small
 
 
+def _graph(program, xs: list[float], limit: float = 1e6):
+    """(the inputs cut to the program's count, the leaves, the root), or None where it is not built."""
+    xs = xs[: program.n_inputs]
+    built = build(program, xs, limit)
+    return None if built is None else (xs, *built)
+
+
 def test_the_table_covers_every_operation_a_learner_calls():
     """Every rules row a learner calls has an entry (the kinks' own rows and sum/dot run inside graphs)."""
     called = set(autodiff.RULES) - {"step", "sign", "above", "below", "sum", "dot"}
@@ -110,11 +117,9 @@ def test_compiled_replay_agrees_with_eager_on_new_inputs(program, xs, ys):
 @FAST
 @given(programs(max_steps=5, big=False), INPUTS)
 def test_create_graph_agrees_with_differences_of_first_derivatives(program, xs):
-    xs = xs[: program.n_inputs]
-    built = build(program, xs)
-    if built is None:
+    if (graph := _graph(program, xs)) is None:
         return
-    leaves, root = built
+    xs, leaves, root = graph
     floats = autodiff.grad(root, leaves, allow_unused=True)
     try:
         firsts = autodiff.grad(root, leaves, create_graph=True, allow_unused=True)
@@ -141,11 +146,9 @@ def test_create_graph_agrees_with_differences_of_first_derivatives(program, xs):
 @FAST
 @given(programs(), INPUTS)
 def test_forward_mode_agrees_with_reverse_mode(program, xs):
-    xs = xs[: program.n_inputs]
-    built = build(program, xs)
-    if built is None:
+    if (graph := _graph(program, xs)) is None:
         return
-    leaves, root = built
+    xs, leaves, root = graph
     reverse = gradients(root)
     for x in leaves:
         forward = autodiff.forward_gradient(root, {x: 1.0})
@@ -157,11 +160,9 @@ def test_forward_mode_agrees_with_reverse_mode(program, xs):
 @given(programs(max_steps=4, ops=tuple(SMOOTH)), INPUTS)
 def test_symbolic_and_derivation_agree_with_the_engine(program, xs):
     pytest.importorskip("sympy")
-    xs = xs[: program.n_inputs]
-    built = build(program, xs)
-    if built is None:
+    if (graph := _graph(program, xs)) is None:
         return
-    leaves, root = built
+    xs, leaves, root = graph
     engine = gradients(root)
     report = autodiff.symbolic(root)
     assert report, (program, xs, str(report))
@@ -177,11 +178,9 @@ def test_symbolic_and_derivation_agree_with_the_engine(program, xs):
 @FAST
 @given(programs(), INPUTS, st.integers(0, 10**6))
 def test_check_backward_says_right_and_names_a_planted_slip(program, xs, pick):
-    xs = xs[: program.n_inputs]
-    built = build(program, xs)
-    if built is None:
+    if (graph := _graph(program, xs)) is None:
         return
-    _, root = built
+    xs, _, root = graph
     engine = gradients(root)
     order = topological_order(root)
     assert autodiff.check_backward(root, {v: engine[v] for v in order}), (program, xs)
