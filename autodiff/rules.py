@@ -121,8 +121,9 @@ def below(a, b):
 
 # ---- derivatives with a convention at a point ----------------------------------------------------
 def _pow_da(a, b, out):
-    """∂/∂a a^b = b·a^(b−1); 0 for b = 0; +inf at a = 0 with b < 1, as PyTorch."""
-    if value(b) == 0:
+    """∂/∂a a^b = b·a^(b−1); 0 for b = 0; +inf at a = 0 with b < 1, as PyTorch. A Value exponent at 0
+    keeps b·a^(b−1) as a function of b (its derivative a^(b−1) is not 0) unless a is 0 too."""
+    if value(b) == 0 and (_is_number(b) or value(a) == 0):
         return 0.0
     if value(a) == 0 and value(b) < 1:
         return math.inf

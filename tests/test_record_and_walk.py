@@ -95,3 +95,13 @@ def test_a_kinks_choice_is_recorded_as_a_function_of_its_operands(make, recorded
     y = Value(elsewhere)
     (want,) = autodiff.grad(make(y), [y])
     assert math.isclose(step.gradients([elsewhere]).value, want, rel_tol=1e-15, abs_tol=0.0)
+
+
+def test_a_power_s_exponent_at_zero_stays_a_function_of_the_exponent():
+    """∂/∂x x^y = y·x^(y−1) is 0 at y = 0, but its derivative in y is x^(y−1) = ½ at x = 2 (found by the
+    cross-tool suite: the rule's shortcut for y = 0 made it a constant)."""
+    x, y = Value(2.0), Value(0.0)
+    (dx,) = autodiff.grad(x**y, [x], create_graph=True)
+    h = 1e-6
+    by_differences = (autodiff.grad(x ** Value(h), [x])[0] - autodiff.grad(x ** Value(-h), [x])[0]) / (2 * h)
+    assert dx.data == 0.0 and autodiff.grad(dx, [y]) == (0.5,) and math.isclose(by_differences, 0.5, rel_tol=1e-9)
