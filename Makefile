@@ -7,6 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo test bench lint setup graphviz clean notebooks lab pictures
 
 demo: setup
+	mkdir -p out
 	$(VENV)/bin/autodiff examples --out out/examples
 
 test: setup
