@@ -26,22 +26,27 @@ def sum(values: Iterable[Value | float]) -> Value:
     2 back, as it would through a chain."""
     values = values if type(values) in (list, tuple) else list(values)
     parents: list[Value] = []
-    terms = None  # the operands, when some are plain numbers
     total = 0.0
-    for i, v in enumerate(values):
+    for v in values:
         if type(v) is Value or isinstance(v, Value):
             parents.append(v)
             total += v.data
-        else:
-            if terms is None:
-                terms = list(values[:i])
-            v = _plain(v, "sum")
-            total += v
-        if terms is not None:
-            terms.append(v)
+        else:  # a plain number among the terms: the node keeps every operand in its place
+            return _sum_with_numbers(values)
     if not is_finite(total):  # every term was finite: the sum overflowed
         raise refuse("sum", "+", _terms(values))
-    return _node(total, "sum", None, None if terms is None else tuple(terms), tuple(parents), (1.0,) * len(parents))
+    return _node(total, "sum", None, None, tuple(parents), (1.0,) * len(parents))
+
+
+def _sum_with_numbers(values: list | tuple) -> Value:
+    terms = tuple(v if isinstance(v, Value) else _plain(v, "sum") for v in values)
+    parents = tuple(v for v in terms if isinstance(v, Value))
+    total = 0.0
+    for t in terms:
+        total += t.data if isinstance(t, Value) else t
+    if not is_finite(total):
+        raise refuse("sum", "+", _terms(values))
+    return _node(total, "sum", None, terms, parents, (1.0,) * len(parents))
 
 
 def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | float | None = None) -> Value:
