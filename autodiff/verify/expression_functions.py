@@ -47,14 +47,10 @@ def _function(row: Row) -> Function:
     return Function(row, len(params) - len(defaults), len(params), engine, defaults)
 
 
-def _mean(terms: list) -> Value:
-    return F.sum(terms) / len(terms)
-
-
 # the rows' ``call`` names (one argument first, then two, then any number), and mean = sum(...)/n
 _ROWS = sorted((row for row in RULES.values() if row.call), key=lambda r: (Unary, Binary, Nary).index(type(r)))
 CALLS: dict[str, Function] = {row.call: _function(row) for row in _ROWS}
-CALLS["mean"] = CALLS["sum"]._replace(engine=_mean, mean=True)
+CALLS["mean"] = CALLS["sum"]._replace(engine=F.mean, mean=True)
 FUNCTIONS: dict[str, tuple[int, int | None]] = {name: (f.fewest, f.most) for name, f in CALLS.items()}
 
 
