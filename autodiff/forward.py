@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from .graph import edges, merged_order
 from .guards import check_data
+from .node import Node
 
 
 def check_seeds(seeds: Mapping, where: str = "forward_gradient") -> dict:
@@ -21,7 +22,7 @@ def check_seeds(seeds: Mapping, where: str = "forward_gradient") -> dict:
         raise TypeError(f"{where} needs the seeds as a mapping {{input Value: tangent}}, got {type(seeds).__name__}")
     out = {}
     for k, t in seeds.items():
-        if not hasattr(k, "_da"):
+        if not isinstance(k, Node):
             raise TypeError(f"{where}: a seed's key must be a Value (an input of the graph), got {type(k).__name__}")
         out[k] = check_data(t, f"{where}: the tangent of {k.label or 'an input'}")
     return out
@@ -55,7 +56,7 @@ def tangents(roots, seeds: Mapping, order: list | None = None, step=None) -> dic
 def forward_gradient(root, seeds: Mapping) -> float:
     """The directional derivative of ``root`` along the seeds, Σₓ ∂root/∂x · seeds[x], by one
     forward-mode pass over the recorded graph: ``forward_gradient(f, {x: 1.0})`` is ∂f/∂x."""
-    if not hasattr(root, "_da"):
+    if not isinstance(root, Node):
         raise TypeError(f"forward_gradient needs a Value (the root of a graph), got {type(root).__name__}")
     return tangents(root, seeds)[root]
 

@@ -17,6 +17,7 @@ engine's per-thread mode record that ``backward`` hands over (as PyTorch builds 
 from __future__ import annotations
 
 from .graph import topological_order, walk
+from .node import Node
 from .rules import Nary, Unary
 
 _FAILURES = (ArithmeticError, ValueError)  # what an operation on Values raises (overflow, domain)
@@ -41,7 +42,7 @@ def value_locals(v, needed=None) -> list[tuple[object, object]]:
         rules = (row.local_a, row.local_b)
     pairs, j = [], 0
     for i, x in enumerate(operands):
-        if not hasattr(x, "_da"):  # a plain-number operand: no parent
+        if not isinstance(x, Node):  # a plain-number operand: no parent
             continue
         if needed is None or x in needed:
             local = rules[i](*operands, v)
