@@ -218,7 +218,7 @@ def read_answer(typed: str | float) -> float:
     if isinstance(typed, str):
         text = typed.strip()
         if not text:
-            raise ValueError("no answer: type a number such as -4 or 1/2")
+            raise ValueError("no answer given")
         if len(text) > MAX_TYPED:
             raise ValueError(f"an answer is a number, not {len(text):,} characters")
         value = read_number(text)
