@@ -77,6 +77,7 @@ class Exercise:
     ``blanks`` in backward order; ``answer(index, typed)``, ``score()``, ``to_json(answers=False)``."""
 
     def __init__(self, seed: int, level: int) -> None:
+        _check(seed, level)
         self.seed, self.level = seed, level
         self.root = build(seed, level)
         self.order = topological_order(self.root)
@@ -151,6 +152,14 @@ class Exercise:
         if not 0 <= index < len(self.blanks):
             raise ValueError(f"no blank {index}: this exercise has blanks 0 to {len(self.blanks) - 1}")
         return self.blanks[index]
+
+    def blank_of(self, kind: str, node: str, parent: str | None = None) -> Blank:
+        """The blank asking for ∂f/∂node (kind "grad") or ∂node/∂parent (kind "local")."""
+        found = [b for b in self.blanks if (b.kind, b.node, b.parent) == (kind, node, parent)]
+        if not found:
+            what = f"∂{node}/∂{parent}" if kind == "local" else f"∂{self.names[self.root]}/∂{node}"
+            raise ValueError(f"no {kind} blank {what} in this exercise")
+        return found[0]
 
     def _judge_local(self, c: Value, p: Value, given: float) -> Verdict:
         n, right = self.names, edge_local(c, p)
@@ -232,13 +241,17 @@ def read_answer(typed: str | float) -> float:
 def exercise(seed: int, level: int) -> Exercise:
     """The practice exercise of ``seed`` (0 to 2**64 − 1) at ``level`` 1..5: 1 one gate, 2 a chain,
     3 fan-out where paths add, 4 a neuron with σ or tanh, 5 a two-layer net."""
+    return Exercise(seed, level)
+
+
+def _check(seed: int, level: int) -> None:
+    """A seed 0 to ``MAX_SEED`` and a level among ``LEVELS``, both ints (not bools); else a one-line error."""
     for name, x, top in (("seed", seed, MAX_SEED), ("level", level, max(LEVELS))):
         if isinstance(x, bool) or not isinstance(x, int):
             raise TypeError(f"the {name} is a whole number, got {type(x).__name__}")
         low = 0 if name == "seed" else 1
         if not low <= x <= top:
             raise ValueError(f"the {name} is a whole number from {low} to {top:,}, got {x:,}")
-    return Exercise(seed, level)
 
 
 __all__ = ["LEVELS", "Blank", "Exercise", "Score", "Verdict", "exercise", "read_answer"]
