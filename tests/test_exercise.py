@@ -51,7 +51,9 @@ def partial(child: Value, parent: Value, h: float = 1e-6) -> float:
     the parent's value moved by ±h, its other inputs held (not the total derivative through the graph)."""
 
     def at(x: float) -> float:
-        return child.row.forward(*[x if o is parent else (o.data if isinstance(o, Value) else o) for o in child.operands])
+        return child.row.forward(
+            *[x if o is parent else (o.data if isinstance(o, Value) else o) for o in child.operands]
+        )
 
     return (at(parent.data + h) - at(parent.data - h)) / (2 * h)
 
@@ -287,7 +289,7 @@ def test_bad_seeds_and_levels_are_refused(seed, level, error, words):
 
 
 @pytest.mark.parametrize("typed", ["", "abc", "x+1", "__import__('os').system('true')", "1e999", "9" * 200,
-                                   "1/0", "[1]", float("nan"), float("inf")])  # fmt: skip
+                                   "1/0", "[1]", float("nan"), float("inf"), 10**400, "10**400"])  # fmt: skip
 def test_typed_answers_are_read_safely(typed):
     ex = autodiff.exercise(1, 1)
     with pytest.raises(ValueError) as info:
@@ -328,7 +330,9 @@ def test_the_command_names_slips_takes_an_answers_file_and_stops_cleanly_at_the_
     assert p.returncode == 1 and "Traceback" not in p.stderr, p.stderr
     assert "sign flipped" in p.stdout and "type a number such as -4 or 1/2" in p.stdout
     k = flipped.index + 1
-    assert p.stdout.rstrip().endswith(f"the input ended: score: {k - 1} of {len(ex)} right ({len(ex) - k} not answered)")
+    assert p.stdout.rstrip().endswith(
+        f"the input ended: score: {k - 1} of {len(ex)} right ({len(ex) - k} not answered)"
+    )
 
 
 def test_the_command_refuses_bad_input_in_one_line():

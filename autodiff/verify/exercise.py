@@ -232,7 +232,10 @@ def read_answer(typed: str | float) -> float:
             raise ValueError(f"an answer is a number, not {len(text):,} characters")
         value = read_number(text)
     else:
-        value = float(typed)
+        try:
+            value = float(typed)
+        except OverflowError:  # an int too large for a float
+            raise ValueError("every answer here is a finite number, not one that large") from None
     if not math.isfinite(value):
         raise ValueError(f"every answer here is a finite number, not {fmt(value)}")
     return value
