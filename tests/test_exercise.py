@@ -253,6 +253,15 @@ def test_a_step_right_from_a_wrong_upstream_and_a_wrong_local_used_are_named_whe
     assert ex.answer(ex.blank_of("grad", "z").index, 0.3).slip == "wrong local"  # ∂f/∂z from the wrong local
 
 
+def test_after_a_wrong_upstream_a_slip_is_named_against_the_right_upstream_shown():
+    ex = autodiff.exercise(7, 4)  # p1 = w1·x1: ∂f/∂w1 = ∂f/∂p1 · x1
+    p1, w1 = ex.blank_of("grad", "p1"), ex.blank_of("grad", "w1")
+    assert not ex.answer(p1.index, 5).correct  # a wrong ∂f/∂p1; the verdict shows the right one
+    assert ex.answer(w1.index, -w1.answer).slip == "sign flipped"  # from the right upstream, only the sign is off
+    chain = ex.answer(w1.index, ex.nodes["x1"].data)  # the local derivative alone
+    assert chain.slip == "chain forgotten" and f"∂f/∂p1 = {p1.answer:.4g}" in chain.message
+
+
 def test_score_counts_first_tries_and_the_graph_is_left_alone():
     ex = autodiff.exercise(5, 2)
     first, second = ex.blanks[0], ex.blanks[1]

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from ..engine import Value
 from ..graph import gradients, topological_order
 from ..text.display import eq, fmt, formula, unique_names
-from ..text.slips import FACTOR_2, RTOL, SIGN, WRONG_LOCAL, agrees
+from ..text.slips import FACTOR_2, FOLLOWS, RTOL, SIGN, WRONG_LOCAL, agrees
 from .diagnosis import Context, diagnose
 from .diagnosis import _edge_local as edge_local
 from .diagnosis import _local as local_rule
@@ -181,8 +181,10 @@ class Exercise:
         n, L, right = self.names, self.names[self.root], self.engine[v]
         if agrees(given, right):
             return Verdict(True, None, f"✓ right: ∂{L}/∂{n[v]} {eq(right, 6)}", right, given)
-        ctx = Context(self.root, self.order, n, self._grads, agrees, False, self._locals)
-        d = diagnose(ctx, v, given, lambda u: u not in self._grads or agrees(self._grads[u], self.engine[u]))
+        d = self._diagnose(v, given, self._grads)
+        right_only = {u: x for u, x in self._grads.items() if u is v or agrees(x, self.engine[u])}
+        if d.kind != FOLLOWS and len(right_only) < len(self._grads):  # not from your wrong upstream: the slip
+            d = self._diagnose(v, given, right_only)  # is named against the right one (the one shown after it)
         from_yours = not agrees(d.right, right, 1e-12)
         lines = [f"✗ ∂{L}/∂{n[v]} is {fmt(right, 6)}, yours {fmt(given, 6)}", f"  {d.message}"]
         if d.computation:
@@ -193,6 +195,11 @@ class Exercise:
         n = self.names
         inputs = [n[p] for p in dict.fromkeys(v.parents)]
         return {"name": n[v], "formula": None if v.is_leaf else formula(v, n), "data": v.data, "inputs": inputs}
+
+    def _diagnose(self, v: Value, given: float, grads: dict[Value, float]):
+        """check_backward's diagnosis of ``given`` for ∂f/∂v, the learner's values being ``grads``."""
+        ctx = Context(self.root, self.order, self.names, grads, agrees, False, self._locals)
+        return diagnose(ctx, v, given, lambda u: u not in grads or agrees(grads[u], self.engine[u]))
 
     def score(self) -> Score:
         """First tries: how many right, of how many answered, of all blanks."""
