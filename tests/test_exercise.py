@@ -121,6 +121,22 @@ def test_levels_are_what_they_say():
             assert all((2 * x).is_integer() and abs(x) <= 4 for x in autodiff.exercise(seed, level).values.values())
 
 
+def test_every_seed_finds_its_numbers_in_a_few_draws(monkeypatch):
+    draws = []
+    nice = exercise_levels.nice
+    monkeypatch.setattr(exercise_levels, "nice", lambda root: draws.append(root) or nice(root))
+    for level in LEVELS:
+        most = 0
+        for seed in [*range(400), 2**64 - 1]:
+            draws.clear()
+            ex = autodiff.exercise(seed, level)
+            most = max(most, len(draws))
+            for v in autodiff.topological_order(ex.root):  # a product's two factors differ in size
+                if v.rule == "mul":
+                    assert abs(v.parents[0].data) != abs(v.parents[1].data)
+        assert most <= exercise_levels.TRIES // 5, (level, most)
+
+
 # ---- determinism ----------------------------------------------------------------------------------------------
 def test_same_seed_same_exercise_and_different_seeds_differ():
     for level in LEVELS:
