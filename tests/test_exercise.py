@@ -225,6 +225,7 @@ def test_planted_slips_on_gradients_are_named_as_check_backward_names_them():
                     fresh = autodiff.exercise(seed, level)  # no earlier answers
                     verdict = fresh.answer(b.index, typed)
                     assert not verdict.correct and verdict.slip == kind, (level, seed, b, kind, verdict.message)
+                    assert verdict.hint and f"{b.answer:.4g}" not in verdict.hint  # what to do, not the number
                     report = autodiff.check_backward(fresh.root, {b.node: typed})
                     assert report.diagnosis.kind == kind  # the same name, from the same diagnosis
                     seen.add(kind)

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 
 from ..engine import Value
 from ..graph import gradients, topological_order
+from ..text import slips
 from ..text.display import eq, fmt, formula, unique_names
 from ..text.slips import FACTOR_2, FOLLOWS, RTOL, SIGN, WRONG_LOCAL, agrees
 from .diagnosis import Context, diagnose
@@ -48,15 +49,35 @@ class Blank:
     answer: float
 
 
+HINTS = {  # what to do about each slip, without the right number (``Verdict.hint``)
+    slips.SIGN: "the sign is flipped",
+    slips.MISSING_PATH: "a path is missing: the gradient sums upstream × local over every node that uses this one",
+    slips.CHAIN: "that is the local derivative alone: multiply it by the upstream gradient",
+    slips.SWAPPED: "a product's local derivative is the other factor, not this input itself",
+    slips.VALUE_FOR_DERIVATIVE: "that is the operation's value: its derivative is needed",
+    slips.INPUT_FOR_OUTPUT: "the rule reads the operation's output, and your value puts its input there",
+    slips.FACTOR_2: "off by a factor of 2",
+    slips.FOLLOWS: "this step is right from your wrong upstream answer: the mistake is there",
+    slips.WRONG_LOCAL: "a local derivative is wrong: look at the operation's rule again",
+    slips.OVERWRITTEN: "only the last contribution is there: contributions add up",
+    slips.UNKNOWN: "no known slip fits: take upstream × local, summed over the nodes that use this one",
+}
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """A checked answer: right or not, the slip's name (one of ``slips.KINDS``) when wrong, and what to say."""
+    """A checked answer: right or not, the slip's name (one of ``slips.KINDS``) when wrong, what to say
+    (``message``, with the right number and computation), and ``hint``: what to do, without the number."""
 
     correct: bool
     slip: str | None
     message: str
     right: float
     given: float
+
+    @property
+    def hint(self) -> str:
+        return "" if self.correct else HINTS.get(self.slip or slips.UNKNOWN, HINTS[slips.UNKNOWN])
 
 
 @dataclass(frozen=True)
