@@ -32,16 +32,21 @@ def one_line(message: str) -> str:
 
 
 def caret(column: int, text: str, field: str) -> dict:
-    """Where an error is: ``{"field", "column", "text", "marker", "offset"}``: ``text`` is the
-    typed text (a window of it, starting at index ``offset``, when it is long), ``column`` is
-    1-based in ``text`` and ``marker`` is spaces and a "^" under that column (for a <pre> line)."""
+    """Where an error is: ``{"field", "column", "text", "marker", "offset"}``: ``text`` is the line
+    of the typed text that holds the column (a window of it, when it is long), starting at index
+    ``offset`` of the whole text; ``column`` is 1-based in ``text`` and ``marker`` is spaces and a "^"
+    under that column (for a <pre> line)."""
     column = min(max(column, 1), len(text) + 1)
+    start = text.rfind("\n", 0, column - 1) + 1
+    end = text.find("\n", column - 1)
+    line = text[start : end if end >= 0 else len(text)]
+    at = column - start
     offset = 0
-    if len(text) > 2 * CARET_WINDOW:
-        offset = max(0, min(column - 1 - CARET_WINDOW // 2, len(text) - CARET_WINDOW))
-        text = text[offset : offset + CARET_WINDOW]
-    at = column - offset
-    return {"field": field, "column": at, "text": text, "marker": " " * (at - 1) + "^", "offset": offset}
+    if len(line) > 2 * CARET_WINDOW:
+        offset = max(0, min(at - 1 - CARET_WINDOW // 2, len(line) - CARET_WINDOW))
+        line = line[offset : offset + CARET_WINDOW]
+    at -= offset
+    return {"field": field, "column": at, "text": line, "marker": " " * (at - 1) + "^", "offset": start + offset}
 
 
 def error_answer(err: BaseException) -> dict:

@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from urllib.parse import quote, unquote
 
 from .errors import WebError
+from .practice import WEB_MAX_SEED as MAX_SEED
 from .reading import MAX_EXPRESSION, read_values
 
 MAX_HASH = 4 * MAX_EXPRESSION  # characters of a link's hash (each typed character is at most 3 encoded)
 PLAYGROUND_KEYS = ("expr", "names", "example", "wrt")
-MAX_SEED = 2**31 - 1
 
 
 def parse_hash(text: object) -> dict:
@@ -28,7 +28,7 @@ def parse_hash(text: object) -> dict:
         raise WebError(f"\"hash\" must be text, got {type(text).__name__}", field="hash")
     if len(text) > MAX_HASH:
         raise WebError(f"link too long: {len(text):,} characters (at most {MAX_HASH:,})", field="hash")
-    text = text[1:] if text.startswith("#") else text
+    text = text.removeprefix("#")
     parts: dict[str, str] = {}
     for part in filter(None, text.split("&")):
         key, sep, value = part.partition("=")

@@ -15,12 +15,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..cli.commands import constant, output_label
 from ..engine import Value
 from ..graph import topological_order
 from ..text.display import node_names
 from ..verify.expression_text import clip, listing, quoted
 from ..verify.expressions import Expression, ExpressionError, check_variable, parse
-from ..cli.commands import constant, output_label
+from . import worked
 from .errors import WebError, from_expression
 
 MAX_EXPRESSION = 10_000  # characters typed in the playground (the command takes up to 1,000,000)
@@ -65,9 +66,12 @@ class Problem:
 def read(request: Mapping) -> Problem:
     """The graph a request stands for: ``{"expr", "values", "names"?}``, or ``{"example": key}``."""
     if "example" in request:
-        from .worked import problem
-
-        return problem(request["example"])
+        spec = worked.request(request["example"])
+        if "example" not in spec:
+            return read(spec)
+        root = worked.network()
+        leaves = {v.label: v for v in topological_order(root) if v.is_leaf and v.label}
+        return Problem("", root, leaves, named=set(leaves.values()))
     text = request.get("expr")
     if not isinstance(text, str):
         raise WebError("the request needs \"expr\": the expression, as text", field="expr")
@@ -124,7 +128,7 @@ def build(expr: Expression, values: dict[str, float], names_text: str) -> Proble
     definitions = read_names(names_text, values)
     defined: dict[str, Value] = {}
     for name, body, start in definitions:
-        node = _evaluate(body, {**leaves, **defined}, "names", start, f"{name} = ...: ")
+        node = _evaluate(body, {**leaves, **defined}, ("names", names_text, start), f"names: {name} = ...: ")
         if node.is_leaf or node.label is not None:
             what = "an input or a number" if node.is_leaf else f"already named {node.label}"
             raise WebError(f"{name} = {clip(body.text)}: that is {what}; a name is for an operation's result",
@@ -135,26 +139,29 @@ def build(expr: Expression, values: dict[str, float], names_text: str) -> Proble
     if missing:
         given = listing(values) or "none"
         raise WebError(f"no value for {listing(missing)} (the values given: {given})", field="values")
-    root = _evaluate(expr, {**leaves, **defined}, "expr", 0)
+    root = _evaluate(expr, {**leaves, **defined}, ("expr", expr.text, 0))
+    problem = Problem(expr.text, root, leaves, named=set(leaves.values()) | set(defined.values()))
+    _name_matches(problem, definitions, defined, names_text)  # may name the output ("L = ...")
     if root.label is None:
         root.label = output_label({**values, **defined})
-    problem = Problem(expr.text, root, leaves, named=set(leaves.values()) | set(defined.values()))
-    _name_matches(problem, definitions, defined, names_text)
+        problem.names = node_names(problem.order)
     unused = [n for n in values if leaves[n] not in problem.ids]
     if unused:
         problem.notes.append(f"not in the expression, so their gradient is 0: {listing(unused)}")
     return problem
 
 
-def _evaluate(expr: Expression, values: dict[str, Value], field_name: str, start: int, prefix: str = "") -> Value:
+def _evaluate(expr: Expression, values: dict[str, Value], where: tuple[str, str, int], prefix: str = "") -> Value:
+    """``expr``'s graph; an error's column counted in the text of the field (``where``: the field, its
+    text, the index of ``expr`` in it)."""
+    field_name, text, start = where
     try:
-        out = expr.evaluate(values)
+        return expr.evaluate(values)
     except ExpressionError as err:
-        moved = ExpressionError(str(err), None if err.column is None else err.column + start, None)
-        raise from_expression(moved, field_name, prefix) from None
+        err = _in_place(err, lambda: parse(" " * start + expr.text).evaluate(values), start)
+        raise WebError(f"{prefix}{err}", field=field_name, column=err.column, text=text) from None
     except (ArithmeticError, ValueError) as err:
         raise WebError(f"{prefix}{err}", field=field_name) from None
-    return out
 
 
 _DEFINITION = re.compile(r"\s*([^=;\n]*?)\s*=")
@@ -189,14 +196,27 @@ def read_names(text: object, values: Mapping[str, float]) -> list[tuple[str, Exp
             raise WebError(f"names: {name} is defined twice", **where)
         seen.add(name)
         try:
-            body = parse(text[body_start : m.end()])
+            body = parse(piece[d.end() :])
         except ExpressionError as err:
-            column = None if err.column is None else err.column + body_start
-            raise WebError(f"names: {name} = ...: {err}", field="names", column=column, text=text) from None
+            padded = " " * body_start + piece[d.end() :]
+            err = _in_place(err, lambda: parse(padded), body_start)  # noqa: B023 - called at once
+            raise WebError(f"names: {name} = ...: {err}", field="names", column=err.column, text=text) from None
         out.append((name, body, body_start))
         if len(out) > MAX_NAMES:
             raise WebError(f"names: more than {MAX_NAMES} definitions", field="names")
     return out
+
+
+def _in_place(err: ExpressionError, again, start: int) -> ExpressionError:
+    """The parser's error for a definition read at index ``start`` of the names' text, its message's
+    column counted in that whole text: ``again()`` repeats the work with ``start`` spaces before it."""
+    if not start or err.column is None:
+        return err
+    try:
+        again()
+    except ExpressionError as moved:
+        return moved
+    return err
 
 
 def _name_matches(problem: Problem, definitions, defined: dict[str, Value], text: str) -> None:

@@ -12,6 +12,7 @@ numbers of ``worked_examples.json``.
 from __future__ import annotations
 
 from ..cli.examples import reference, three_layer_network
+from ..graph import topological_order
 from .errors import WebError
 
 _LAYER_NORM = ("mu = mean(x0, x1, x2); d0 = x0 - mu; d1 = x1 - mu; d2 = x2 - mu; "
@@ -41,19 +42,19 @@ def _examples() -> dict[str, dict]:
             "title": "Softmax with cross-entropy (交叉熵) on three class scores, the right class first: "
                      "L = −log p0, ∂L/∂s_i = p_i − [i = 0]",
             "expr": "-log(p0)",
-            "names": "e0 = exp(s0); e1 = exp(s1); e2 = exp(s2); Z = e0 + e1 + e2; p0 = e0 / Z",
+            "names": "e0 = exp(s0); e1 = exp(s1); e2 = exp(s2); Z = e0 + e1 + e2; p0 = e0 / Z; L = -log(p0)",
             "values": {"s0": 3.2, "s1": 5.1, "s2": -1.7},  # CS231n's cat scores: L = 2.04
         },
         "layer_norm": {
             "title": "A LayerNorm row (层归一化) of three numbers with gain g and bias b, read by a next layer: "
                      "L = y0 + 2·y1 + 3·y2",
-            "expr": "y0 + 2*y1 + 3*y2", "names": _LAYER_NORM,
+            "expr": "y0 + 2*y1 + 3*y2", "names": _LAYER_NORM + "; L = y0 + 2*y1 + 3*y2",
             "values": {"x0": 1.0, "x1": 2.0, "x2": 4.0, "g": 1.5, "b": 0.1},
         },
         "conv_pool": {
             "title": "A small 1-D convolution (卷积) with a 3-wide kernel, ReLU, then max pooling (池化) of width 2: "
                      "L = p0 + p1",
-            "expr": "p0 + p1", "names": _CONVOLUTION,
+            "expr": "p0 + p1", "names": _CONVOLUTION + "; L = p0 + p1",
             "values": {"x0": 1.0, "x1": -2.0, "x2": 3.0, "x3": 0.5, "x4": -1.0,
                        "k0": 0.5, "k1": -0.3, "k2": 0.8, "kb": 0.1},
         },
@@ -77,21 +78,13 @@ def request(key: object) -> dict:
     return {"expr": spec["expr"], "values": dict(spec["values"]), "names": spec.get("names", "")}
 
 
-def problem(key: object):
-    """The graph of a worked example, gradients zero (not yet backward)."""
-    from .reading import Problem, read
-
-    spec = request(key)
-    if "example" not in spec:
-        return read(spec)
-    ex = three_layer_network(3)  # the reading of the contested weight that agrees with the tutorial's arithmetic
-    root = ex.root
-    p = Problem("", root, {})
-    p.leaves = {v.label: v for v in p.order if v.is_leaf and v.label}
-    p.named = set(p.leaves.values())
-    for v in p.order:
+def network():
+    """The 2-3-2-1 network's loss L, its gradients zero (``cli.examples`` runs backward once; a request
+    starts from none). The contested weight w(2)2,2 = 3: the reading that agrees with the tutorial's arithmetic."""
+    root = three_layer_network(3).root
+    for v in topological_order(root):
         v.grad = 0.0
-    return p
+    return root
 
 
-__all__ = ["listing", "problem", "request"]
+__all__ = ["listing", "network", "request"]
