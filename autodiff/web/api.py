@@ -65,18 +65,18 @@ def call(name: str, request_json: str) -> str:
     started = time.perf_counter()
     try:
         answer = {"ok": True, **respond(name, request_json)}
-        text = json.dumps(answer, ensure_ascii=False, allow_nan=False)
+        text = json.dumps(answer, allow_nan=False)
     except WebError as err:
-        text = json.dumps(error_answer(err), ensure_ascii=False)
+        text = json.dumps(error_answer(err))
     except RecursionError:
         text = json.dumps({"ok": False, "error": "too deeply nested for this page: split the expression"})
     except MemoryError:
         text = json.dumps({"ok": False, "error": "out of memory: the request is too large for this page"})
     except (ArithmeticError, ValueError, TypeError) as err:  # the engine's own messages (log(0), x/0, ...)
-        text = json.dumps({"ok": False, "error": one_line(str(err) or type(err).__name__)}, ensure_ascii=False)
+        text = json.dumps({"ok": False, "error": one_line(str(err) or type(err).__name__)})
     except Exception as err:  # noqa: BLE001 - a bug of ours: still one line, never a trace on the page
         message = one_line(f"internal error ({type(err).__name__}): {err}")
-        text = json.dumps({"ok": False, "error": message, "internal": True}, ensure_ascii=False)
+        text = json.dumps({"ok": False, "error": message, "internal": True})
     return text[:-1] + f', "ms": {(time.perf_counter() - started) * 1000:.1f}}}'
 
 
