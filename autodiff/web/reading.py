@@ -60,8 +60,9 @@ class Problem:
             if len(found) == 1:
                 return found[0]
         known = listing([self.names[v] for v in reversed(self.order)])
-        shown = quoted(key) if isinstance(key, str) else type(key).__name__
-        raise WebError(f"{what}: no node is named {shown} (the nodes: {known})", field=what)
+        if not isinstance(key, str):
+            raise WebError(f"{what}: give a node's id or name as text (the nodes: {known})", field=what)
+        raise WebError(f"{what}: no node is named {quoted(key)} (the nodes: {known})", field=what)
 
 
 def read(request: Mapping) -> Problem:
