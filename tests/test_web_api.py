@@ -265,6 +265,7 @@ def test_practice_exercise_and_answers():
     blank = same.blanks[4]
     wrong = ok("answer", {"seed": 7, "level": 3, "index": blank.index, "answer": -blank.answer - 1, "history": history})
     assert not wrong["correct"] and wrong["slip"] and wrong["score"]["right"] == 4
+    assert "right" not in wrong and wrong["hint"] and repr(blank.answer) not in wrong["hint"]  # what to do, not the number
     refused = ask("exercise", {"seed": -1, "level": 3})
     assert not refused["ok"] and "seed" in refused["error"]
     assert not ask("exercise", {"seed": 1, "level": 9})["ok"]

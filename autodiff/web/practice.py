@@ -51,8 +51,8 @@ def exercise_answer(request: Mapping) -> dict:
 
 
 def answer_answer(request: Mapping) -> dict:
-    """One blank checked: ``{"correct", "slip", "message", "right"?, "score"}`` (``right``: only once the
-    answer is right; the message of a wrong one says what to do)."""
+    """One blank checked: ``{"correct", "slip", "message", "hint", "right"?, "score"}`` (``right``: only once
+    the answer is right; ``hint`` says what to do about a slip without the right number, ``message`` with it)."""
     ex = _exercise(request)
     history = request.get("history") or {}
     if not isinstance(history, Mapping) or len(history) > MAX_HISTORY:
@@ -65,7 +65,7 @@ def answer_answer(request: Mapping) -> dict:
         raise WebError(str(err), field="answer") from None
     score = ex.score()
     return {"index": _index(request.get("index")), "correct": verdict.correct, "slip": verdict.slip,
-            "message": verdict.message, "given": number(verdict.given),
+            "message": verdict.message, "hint": verdict.hint, "given": number(verdict.given),
             **({"right": number(verdict.right)} if verdict.correct else {}),
             "score": {"right": score.right, "answered": score.answered, "total": score.total, "text": str(score)}}  # fmt: skip
 
