@@ -1,0 +1,137 @@
+// Check my backward pass: the learner types ∂f/∂node for each node of the playground's graph (and,
+// optionally, each wire's local derivative); the engine's check_backward answers with the first
+// wrong node (outlined in the graph), the slip that explains it and the right computation.
+import { ask, timed } from "./api.js";
+import { $, el, fill, fmt, hideError, showError } from "./dom.js";
+import { current, onComputed } from "./playground.js";
+import { draw, mark } from "./svg.js";
+
+let svg = null;
+
+function nodeName(n) {
+  return n.name || n.label || n.id;
+}
+
+function parentsOf(answer) {
+  const names = Object.fromEntries((answer.nodes || []).map((n) => [n.id, nodeName(n)]));
+  const out = {};
+  for (const e of answer.edges || []) (out[e.to] = out[e.to] || []).push(names[e.from] ?? e.from);
+  return { names, parents: out };
+}
+
+function computedAs(n, parents) {
+  if (!n.op || n.op === "leaf" || n.op === "input") return "input";
+  return `${n.op}(${(parents[n.id] || []).join(", ")})`;
+}
+
+function field(key, label) {
+  return el("input", { type: "text", class: "mono answer", dataset: { key }, inputmode: "decimal",
+    placeholder: "?", "aria-label": label, spellcheck: "false", autocomplete: "off" });
+}
+
+/** Rebuild the form for the playground's current graph. */
+function build(request, answer) {
+  $("check-empty").hidden = true;
+  $("check-form").hidden = false;
+  fill($("check-expr"), request.expr || "");
+  fill($("check-values"), Object.entries(request.values || {}).map(([k, v]) => `${k} = ${fmt(v)}`).join(", "));
+  const { names, parents } = parentsOf(answer);
+  const nodes = [...(answer.nodes || [])].reverse();  // backward order: the output first
+  fill($("check-nodes").querySelector("tbody"), nodes.map((n) =>
+    el("tr", { dataset: { node: n.id } },
+      el("td", { class: "mono name" }, nodeName(n)),
+      el("td", { class: "mono muted" }, computedAs(n, parents)),
+      el("td", { class: "mono" }, fmt(n.data)),
+      el("td", {}, field(n.id, `your gradient of ${nodeName(n)}`)))));
+  fill($("check-locals").querySelector("tbody"), (answer.edges || []).map((e) => {
+    const key = `${e.from}->${e.to}`, label = `∂${names[e.to] ?? e.to}/∂${names[e.from] ?? e.from}`;
+    return el("tr", { dataset: { edge: key } }, el("td", { class: "mono" }, label), el("td", {}, field(key, label)));
+  }));
+  $("check-verdict").hidden = true;
+  hideError($("check-error"));
+  $("check-graph-card").hidden = true;
+}
+
+function readBoxes(selector) {
+  const out = {};
+  document.querySelectorAll(selector).forEach((input) => {
+    const text = input.value.trim();
+    if (text !== "") out[input.dataset.key] = text;
+  });
+  return out;
+}
+
+function numbers(typed) {
+  // the API reads numbers: a typed text stays text when it is not one (the API names it)
+  const out = {};
+  for (const [k, v] of Object.entries(typed)) {
+    const x = Number(v.replace("\u2212", "-"));
+    out[k] = v === "" ? "" : Number.isFinite(x) ? x : v;
+  }
+  return out;
+}
+
+function rowCells(r) {
+  const name = r.name ?? r.node ?? r.id ?? "";
+  const yours = r.hand ?? r.yours ?? r.given ?? "";
+  const right = r.engine ?? r.right ?? r.expected ?? "";
+  const ok = r.ok ?? r.right_ok;
+  return [el("td", { class: "mono name" }, String(name)), el("td", { class: "mono" }, yours === "" ? "—" : fmt(yours)),
+    el("td", { class: "mono" }, right === "" ? "" : fmt(right)),
+    el("td", { class: ok ? "ok" : "bad" }, ok === undefined ? "" : ok ? "✓" : "✗"), el("td", { class: "muted" }, r.note || "")];
+}
+
+async function run() {
+  const request = current.request, answer = current.answer;
+  if (!request) return;
+  const grads = numbers(readBoxes("#check-nodes input")), locals = numbers(readBoxes("#check-locals input"));
+  if (Object.keys(grads).length === 0 && Object.keys(locals).length === 0) {
+    showError($("check-error"), { error: "type at least one gradient: your ∂f/∂node for some node" });
+    return;
+  }
+  const a = await ask("check", { ...request, grads, ...(Object.keys(locals).length ? { locals } : {}) });
+  if (!a.ok) {
+    showError($("check-error"), a);
+    $("check-verdict").hidden = true;
+    return;
+  }
+  hideError($("check-error"));
+  const node = (answer.nodes || []).find((n) => n.id === a.first_wrong || nodeName(n) === a.first_wrong);
+  const summary = $("check-summary");
+  summary.className = "verdict-line " + (a.all_right ? "right" : "wrong");
+  if (a.all_right) fill(summary, "✓ All right: every number you gave agrees with the engine's (to 0.1 %).");
+  else {
+    fill(summary, "✗ First wrong node: ", el("b", { class: "mono" }, node ? nodeName(node) : String(a.first_wrong ?? "?")),
+      a.slip ? [" — slip: ", el("b", { class: "slip" }, a.slip)] : "");
+  }
+  const rows = Array.isArray(a.rows) ? a.rows.filter((r) => r && typeof r === "object") : [];
+  const right = $("check-right");
+  fill(right, typeof a.right === "string" ? a.right : "");
+  right.hidden = !a.right;
+  if (rows.length) {
+    right.before(el("table", { class: "numbers rows" }, el("thead", {}, el("tr", {}, ["node", "yours", "engine", "", ""].map((h) => el("th", {}, h)))),
+      el("tbody", {}, rows.map((r) => el("tr", {}, rowCells(r))))));
+  }
+  $("check-verdict").hidden = false;
+  document.querySelectorAll("#check-nodes tr").forEach((tr) => tr.classList.toggle("wrong", !!node && tr.dataset.node === node.id));
+  if (answer.dot) {
+    $("check-graph-card").hidden = false;
+    svg = await draw($("check-graph"), answer.dot);
+    mark(svg, "wrong", node ? node.id : a.first_wrong, node ? nodeName(node) : null);
+  }
+}
+
+export function setup() {
+  onComputed(build);
+  $("check-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    document.querySelectorAll("#check-verdict table.rows").forEach((t) => t.remove());
+    timed("check", run);
+  });
+  $("check-clear").addEventListener("click", () => {
+    document.querySelectorAll("#check-form input").forEach((i) => { i.value = ""; });
+    $("check-verdict").hidden = true;
+    $("check-graph-card").hidden = true;
+    document.querySelectorAll("#check-nodes tr.wrong").forEach((tr) => tr.classList.remove("wrong"));
+  });
+}

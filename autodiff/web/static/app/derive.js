@@ -1,0 +1,59 @@
+// The chain rule for ∂f/∂x, written out (the engine's ``derivation``), and its paths (``paths``):
+// the maths typeset by MathJax when the site carries the lessons' copy, plain text otherwise.
+import { ask } from "./api.js";
+import { $, el, fill, oneLine } from "./dom.js";
+
+const MATHJAX = "lessons/mathjax/tex-svg-full.js";  // the lessons' build (make notebooks) copied by make site
+let mathjax = null;  // a promise: MathJax ready, or false when the site has none
+
+function loadMathJax() {
+  if (mathjax) return mathjax;
+  const wanted = document.documentElement.dataset.mathjax;  // the build says where MathJax is, if it is
+  if (!wanted && !window.MathJax) {
+    mathjax = Promise.resolve(false);
+    return mathjax;
+  }
+  window.MathJax = { startup: { typeset: false }, svg: { fontCache: "local" }, options: { enableMenu: false } };
+  mathjax = new Promise((resolve) => {
+    const script = el("script", { src: wanted || MATHJAX, async: true });
+    script.addEventListener("load", () => {
+      const ready = window.MathJax && window.MathJax.startup && window.MathJax.startup.promise;
+      (ready || Promise.resolve()).then(() => resolve(typeof window.MathJax.tex2svg === "function"), () => resolve(false));
+    });
+    script.addEventListener("error", () => resolve(false));
+    document.head.append(script);
+  });
+  return mathjax;
+}
+
+async function maths(latex, text) {
+  if (latex && (await loadMathJax())) {
+    try {
+      return el("div", { class: "maths" }, window.MathJax.tex2svg(latex, { display: true }));
+    } catch (e) {
+      // fall through to the text
+    }
+  }
+  return el("pre", { class: "maths-text mono" }, text || latex || "");
+}
+
+function pathText(p) {
+  if (typeof p === "string") return p;
+  if (p && typeof p === "object") return p.text || p.product || p.path || JSON.stringify(p);
+  return String(p);
+}
+
+/** Show ∂f/∂``wrt`` for ``request``: the derivation and the paths. */
+export async function showDerivation(request, wrt) {
+  const box = $("derivation"), list = $("paths");
+  const a = await ask("derive", { ...request, wrt });
+  if (!a.ok) {
+    fill(box, el("p", { class: "error-inline" }, oneLine(a.error)));
+    fill(list);
+    return;
+  }
+  fill(box, await maths(a.latex, a.text));
+  const paths = a.paths || [];
+  fill(list, paths.length ? paths.map((p) => el("li", { class: "mono" }, pathText(p)))
+    : el("li", { class: "muted" }, `f does not depend on ${wrt}: no path, ∂f/∂${wrt} = 0`));
+}

@@ -1,0 +1,54 @@
+// The site's start: the tabs, the engine's boot (timed and shown), the link in the address bar.
+import { ask } from "./api.js";
+import { setup as setupCheck } from "./check.js";
+import { $, showError, since } from "./dom.js";
+import { openRequest, setup as setupPlayground } from "./playground.js";
+import { openExercise, setup as setupPractice } from "./practice.js";
+import { isNewHash, readLink } from "./state.js";
+
+const FIRST = { expr: "tanh(w*x + b)", values: { w: 0.7, x: 1.3, b: -0.2 } };  // a neuron: what a first visit shows
+
+export function showView(view) {
+  document.querySelectorAll("section.view").forEach((s) => { s.hidden = s.dataset.view !== view; });
+  document.querySelectorAll("button.tab").forEach((b) => b.setAttribute("aria-selected", String(b.dataset.view === view)));
+  document.body.dataset.view = view;
+}
+
+async function openLink(hash) {
+  const link = await readLink(hash);
+  if (link.kind === "practice") {
+    showView("practice");
+    return openExercise(link.seed, link.level, "link");
+  }
+  showView("playground");
+  if (link.kind === "compute") return openRequest(link.request);
+  if (link.kind === "error") {
+    showError($("expr-error"), { ...link.answer, error: `this link: ${link.answer.error}` });
+    return false;
+  }
+  return openRequest(FIRST);
+}
+
+async function start() {
+  const t0 = performance.now();
+  const status = $("status");
+  document.querySelectorAll("button.tab").forEach((b) => b.addEventListener("click", () => showView(b.dataset.view)));
+  const hello = await ask("examples", {});  // the first call waits for Python and the engine to start
+  if (!hello.ok && hello.error) {
+    status.textContent = `The engine did not start: ${hello.error}`;
+    status.classList.add("failed");
+    return;
+  }
+  const ready = since(t0);
+  document.body.dataset.engineMs = String(ready);
+  status.textContent = `Engine ready in ${(ready / 1000).toFixed(1)} s: Python and autodiff run in this tab, offline.`;
+  status.classList.add("ready");
+  await setupPlayground();
+  setupCheck();
+  setupPractice();
+  await openLink(location.hash);
+  window.addEventListener("hashchange", () => { if (isNewHash()) openLink(location.hash); });
+  document.body.dataset.ready = "yes";
+}
+
+start();

@@ -1,0 +1,159 @@
+// The playground: an expression, its input values and optional names for inner nodes (or a worked
+// example) → the engine's answer: the output, each input's gradient, the graph (values, gradients,
+// local derivatives on the wires), the chain rule for ∂f/∂x and its paths, and the step player.
+import { ask, timed } from "./api.js";
+import { $, el, fill, fmt, hideError, showError } from "./dom.js";
+import { showDerivation } from "./derive.js";
+import { computeHash, writeHash } from "./state.js";
+import { showSteps } from "./steps.js";
+import { draw } from "./svg.js";
+
+const listeners = [];
+export const current = { request: null, answer: null };
+
+/** Call ``f(request, answer)`` after each successful compute (the check view listens). */
+export function onComputed(f) {
+  listeners.push(f);
+}
+
+const NAME = /^[\p{L}_][\p{L}\p{N}_]*$/u;
+const NUMBER = /^[-+\u2212]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$/i;
+
+/** "w=0.7, x=1.3 b=-0.2" → {w: 0.7, x: 1.3, b: -0.2}; a piece that is not name=number → an error text. */
+export function parseValues(text) {
+  const values = {};
+  const pieces = text.replace(/\s*=\s*/g, "=").split(/[\s,;]+/).filter(Boolean);
+  for (const piece of pieces) {
+    const at = piece.indexOf("=");
+    const name = piece.slice(0, at), value = piece.slice(at + 1).replace("\u2212", "-");
+    if (at < 1 || !NAME.test(name)) return { error: `input values: write each as name=number, got "${piece}"` };
+    if (!NUMBER.test(value)) return { error: `input values: ${name} needs a number, got "${value}"` };
+    values[name] = Number(value);
+  }
+  return { values };
+}
+
+export function valuesText(values) {
+  return Object.entries(values || {}).map(([k, v]) => `${k}=${typeof v === "number" ? v : v}`).join(", ");
+}
+
+function readForm() {
+  const expr = $("expr").value.trim(), names = $("names").value.trim();
+  if (!expr) return { error: "type an expression, e.g. tanh(w*x + b)" };
+  const parsed = parseValues($("values").value);
+  if (parsed.error) return parsed;
+  return { request: { expr, values: parsed.values, ...(names ? { names } : {}) } };
+}
+
+function setForm(request) {
+  $("expr").value = request.expr || "";
+  $("values").value = valuesText(request.values);
+  $("names").value = request.names || "";
+}
+
+function showInputs(answer) {
+  const body = $("inputs").querySelector("tbody");
+  const rows = Object.entries(answer.inputs || {}).map(([name, v]) =>
+    el("tr", { dataset: { input: name } },
+      el("td", { class: "mono name" }, name),
+      el("td", { class: "mono" }, fmt(v.data)),
+      el("td", { class: "mono grad" }, fmt(v.grad))));
+  fill(body, rows);
+  const out = answer.output || {};
+  const root = (answer.nodes || []).find((n) => n.id === out.id) || (answer.nodes || [])[answer.nodes.length - 1];
+  fill($("output"), "f = ", el("b", { class: "mono" }, fmt(out.data)),
+    root && root.label && root.label !== "f" ? el("span", { class: "muted" }, `  (the output node ${root.label})`) : null);
+  const hint = $("too-large");
+  hint.hidden = !answer.too_large && !answer.hint;
+  fill(hint, answer.hint || "");
+}
+
+function wrtMenu(answer) {
+  const select = $("wrt"), keep = select.value;
+  const names = Object.keys(answer.inputs || {});
+  fill(select, names.map((n) => el("option", { value: n }, n)));
+  if (names.includes(keep)) select.value = keep;
+  return select.value;
+}
+
+/** Show a compute answer (from the form, a link or an example). */
+export async function showAnswer(request, answer) {
+  const error = $("expr-error");
+  if (!answer.ok) {
+    showError(error, answer);
+    return false;
+  }
+  hideError(error);
+  current.request = request;
+  current.answer = answer;
+  $("result").hidden = false;
+  showInputs(answer);
+  const graph = $("graph");
+  if (answer.dot) await draw(graph, answer.dot);
+  else fill(graph, el("p", { class: "muted" }, answer.hint || "This graph is too large to draw."));
+  const wrt = wrtMenu(answer);
+  if (wrt) await showDerivation(request, wrt);
+  if (request.expr) writeHash(computeHash(request));
+  listeners.forEach((f) => f(request, answer));
+  showSteps(request);  // the player loads after the result is on screen (timed on its own)
+  return true;
+}
+
+/** Compute ``request`` (already read from the form or a link) and show everything. */
+export async function compute(request, action = "compute") {
+  return timed(action, async () => {
+    const answer = await ask("compute", request);
+    return showAnswer(request, answer);
+  });
+}
+
+async function loadExamples() {
+  const a = await ask("examples", {});
+  const list = a.examples || a.items || [];
+  const select = $("examples");
+  fill(select, el("option", { value: "" }, "choose an example…"),
+    list.map((x) => el("option", { value: x.key }, x.title || x.key)));
+  return list;
+}
+
+async function openExample(list, key) {
+  const item = list.find((x) => x.key === key);
+  if (!item) return;
+  await timed("example", async () => {
+    if (typeof item.expr === "string") {
+      const request = { expr: item.expr, values: item.values || {}, ...(item.names ? { names: item.names } : {}) };
+      setForm(request);
+      return showAnswer(request, await ask("compute", request));
+    }
+    const answer = await ask("example", { key });
+    const request = answer.request || { expr: answer.expr || "", values: answer.values || {} };
+    if (request.expr) setForm(request);
+    const shown = await showAnswer(request, answer);
+    if (shown && !request.expr) writeHash("#example=" + encodeURIComponent(key));
+    return shown;
+  });
+}
+
+export async function setup() {
+  const examples = await loadExamples();
+  $("expr-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const read = readForm();
+    if (read.error) {
+      showError($("expr-error"), { error: read.error });
+      return;
+    }
+    $("examples").value = "";
+    await compute(read.request);
+  });
+  $("examples").addEventListener("change", (e) => openExample(examples, e.target.value));
+  $("wrt").addEventListener("change", (e) => {
+    if (current.request) timed("derive", () => showDerivation(current.request, e.target.value));
+  });
+}
+
+/** Open a playground request (from a link): fill the form and compute. */
+export async function openRequest(request) {
+  setForm(request);
+  return compute(request, "link");
+}

@@ -1,0 +1,102 @@
+// The step player: the step-through page of `autodiff.save_html` itself (its template, player script
+// and quiz, autodiff/viz/assets/, copied into the site by the build), filled with the API's "steps"
+// answer (the page's parts, made in Python with every learner text escaped; each pass's drawing as
+// DOT, laid out here) and shown in a frame of its own, so each expression gets a fresh player.
+// The parts are parsed as an inert document (scripts never run in it), cleaned of anything active,
+// and the only script the frame runs is the page's own player, loaded from the site.
+import { ask, timed } from "./api.js";
+import { $, el, fill, oneLine } from "./dom.js";
+import { layoutClean } from "./svg.js";
+
+export const VIZ = "viz/";  // where make site puts autodiff/viz/assets/ (page.html, page.css, page.js)
+let template = null;
+let shown = 0;  // the latest request: an older answer arriving late is dropped
+
+async function pageTemplate() {
+  if (!template) {
+    template = fetch(VIZ + "page.html").then((r) => {
+      if (!r.ok) throw new Error(`the step player's template is missing (${r.status})`);
+      return r.text();
+    });
+  }
+  return template;
+}
+
+/** JSON that is safe inside <script>: < > & and the line separators as \u escapes (as page.py's). */
+export function scriptJson(data) {
+  return JSON.stringify(data).replace(/[<>&\u2028\u2029]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+}
+
+const ACTIVE = "script, iframe, object, embed, link, meta, base, form, foreignObject";
+
+function cleanDocument(doc) {
+  doc.querySelectorAll(ACTIVE).forEach((n) => {
+    if (!(n.id === "page-data" && n.getAttribute("type") === "application/json")) n.remove();
+  });
+  doc.querySelectorAll("style").forEach((n) => n.remove());  // the page's CSS comes from the site
+  for (const node of doc.querySelectorAll("*")) {
+    for (const attr of [...node.attributes]) {
+      const name = attr.name.toLowerCase();
+      if (name.startsWith("on") || name === "src" || name === "srcdoc" || name === "formaction") node.removeAttribute(attr.name);
+      else if ((name === "href" || name === "xlink:href") && !attr.value.startsWith("#")) node.removeAttribute(attr.name);
+    }
+  }
+}
+
+/** The player's document (as text for the frame's srcdoc) from the API's parts and the two SVGs. */
+async function playerDocument(parts, svgs) {
+  const filled = (await pageTemplate()).replace(/\{\{(\w+)\}\}/g, (m, key) => {
+    if (key === "data") return scriptJson(parts.data);
+    if (key === "css" || key === "js") return "";
+    return typeof parts[key] === "string" ? parts[key] : String(parts[key] ?? "");
+  });
+  const doc = new DOMParser().parseFromString(filled, "text/html");  // inert: nothing here runs
+  cleanDocument(doc);
+  doc.querySelectorAll("section.pass").forEach((section) => {
+    const box = section.querySelector(".picture"), svg = svgs[section.dataset.mode];
+    if (box && svg) box.replaceChildren(doc.importNode(svg, true));
+  });
+  const head = doc.head;
+  head.append(Object.assign(doc.createElement("meta"), { httpEquiv: "Content-Security-Policy",
+    content: "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:" }));
+  head.append(Object.assign(doc.createElement("link"), { rel: "stylesheet", href: new URL(VIZ + "page.css", location.href).href }));
+  head.append(Object.assign(doc.createElement("link"), { rel: "stylesheet", href: new URL("player.css", location.href).href }));
+  const script = doc.createElement("script");
+  script.src = new URL(VIZ + "page.js", location.href).href;
+  doc.body.append(script);
+  return "<!DOCTYPE html>\n" + doc.documentElement.outerHTML;
+}
+
+function fit(frame) {
+  const doc = frame.contentDocument;
+  if (!doc || !doc.documentElement) return;
+  frame.style.height = Math.min(4000, doc.documentElement.scrollHeight + 4) + "px";
+}
+
+/** Load the player of ``request`` into the steps card (a fresh frame each time). */
+export async function showSteps(request) {
+  const mine = ++shown, box = $("player");
+  return timed("steps", async () => {
+    const a = await ask("steps", request);
+    if (mine !== shown) return false;
+    if (!a.ok) {
+      fill(box, el("p", { class: "error-inline" }, oneLine(a.error)));
+      return false;
+    }
+    const parts = a.page || a;
+    const svgs = {};
+    for (const mode of ["backward", "forward"]) {
+      svgs[mode] = parts.dot && parts.dot[mode] ? await layoutClean(parts.dot[mode]) : null;
+    }
+    if (mine !== shown) return false;
+    const frame = el("iframe", { class: "player", title: "step through the forward and the backward pass", id: "player-frame" });
+    frame.srcdoc = await playerDocument(parts, svgs);
+    const loaded = new Promise((resolve) => frame.addEventListener("load", resolve, { once: true }));
+    fill(box, frame);
+    await loaded;
+    fit(frame);
+    const win = frame.contentWindow;
+    if (win && win.ResizeObserver) new win.ResizeObserver(() => fit(frame)).observe(frame.contentDocument.body);
+    return true;
+  });
+}
