@@ -2,7 +2,7 @@
 // optionally, each wire's local derivative); the engine's check_backward answers with the first
 // wrong node (outlined in the graph), the slip that explains it and the right computation.
 import { ask, timed } from "./api.js";
-import { $, el, fill, fmt, hideError, showError } from "./dom.js";
+import { $, el, fill, fmt, hideError, oneLine, showError } from "./dom.js";
 import { current, onComputed } from "./playground.js";
 import { draw, mark } from "./svg.js";
 
@@ -20,7 +20,8 @@ function parentsOf(answer) {
 }
 
 function computedAs(n, parents) {
-  if (!n.op || n.op === "leaf" || n.op === "input") return "input";
+  if (n.formula) return n.formula;
+  if (n.input || !n.op || n.op === "input") return "input";
   return `${n.op}(${(parents[n.id] || []).join(", ")})`;
 }
 
@@ -72,13 +73,9 @@ function numbers(typed) {
 }
 
 function rowCells(r) {
-  const name = r.name ?? r.node ?? r.id ?? "";
-  const yours = r.hand ?? r.yours ?? r.given ?? "";
-  const right = r.engine ?? r.right ?? r.expected ?? "";
-  const ok = r.ok ?? r.right_ok;
-  return [el("td", { class: "mono name" }, String(name)), el("td", { class: "mono" }, yours === "" ? "—" : fmt(yours)),
-    el("td", { class: "mono" }, right === "" ? "" : fmt(right)),
-    el("td", { class: ok ? "ok" : "bad" }, ok === undefined ? "" : ok ? "✓" : "✗"), el("td", { class: "muted" }, r.note || "")];
+  return [el("td", { class: "mono name" }, String(r.label ?? r.id)), el("td", { class: "mono" }, fmt(r.yours)),
+    el("td", { class: "mono" }, fmt(r.engine)), el("td", { class: r.ok ? "ok" : "bad" }, r.ok ? "✓" : "✗"),
+    el("td", {}, r.slip ? el("span", { class: "slip" }, r.slip) : "")];
 }
 
 async function run() {
@@ -96,28 +93,30 @@ async function run() {
     return;
   }
   hideError($("check-error"));
-  const node = (answer.nodes || []).find((n) => n.id === a.first_wrong || nodeName(n) === a.first_wrong);
+  const node = (answer.nodes || []).find((n) => n.id === a.first_wrong);
   const summary = $("check-summary");
   summary.className = "verdict-line " + (a.all_right ? "right" : "wrong");
   if (a.all_right) fill(summary, "✓ All right: every number you gave agrees with the engine's (to 0.1 %).");
   else {
-    fill(summary, "✗ First wrong node: ", el("b", { class: "mono" }, node ? nodeName(node) : String(a.first_wrong ?? "?")),
-      a.slip ? [" — slip: ", el("b", { class: "slip" }, a.slip)] : "");
+    fill(summary, "✗ First wrong node: ", el("b", { class: "mono", id: "check-first" }, a.first_wrong_label ?? String(a.first_wrong ?? "?")),
+      a.slip ? [" · slip: ", el("b", { class: "slip", id: "check-slip" }, a.slip)] : "",
+      a.message ? el("span", { class: "message", id: "check-message" }, oneLine(a.message, 600)) : "");
   }
   const rows = Array.isArray(a.rows) ? a.rows.filter((r) => r && typeof r === "object") : [];
   const right = $("check-right");
   fill(right, typeof a.right === "string" ? a.right : "");
   right.hidden = !a.right;
   if (rows.length) {
-    right.before(el("table", { class: "numbers rows" }, el("thead", {}, el("tr", {}, ["node", "yours", "engine", "", ""].map((h) => el("th", {}, h)))),
+    right.before(el("table", { class: "numbers rows" }, el("thead", {}, el("tr", {}, ["node", "yours", "engine", "", "slip"].map((h) => el("th", {}, h)))),
       el("tbody", {}, rows.map((r) => el("tr", {}, rowCells(r))))));
   }
   $("check-verdict").hidden = false;
   document.querySelectorAll("#check-nodes tr").forEach((tr) => tr.classList.toggle("wrong", !!node && tr.dataset.node === node.id));
-  if (answer.dot) {
+  const dot = a.dot || answer.dot;
+  if (dot) {
     $("check-graph-card").hidden = false;
-    svg = await draw($("check-graph"), answer.dot);
-    mark(svg, "wrong", node ? node.id : a.first_wrong, node ? nodeName(node) : null);
+    svg = await draw($("check-graph"), dot);
+    mark(svg, "wrong", a.first_wrong, a.first_wrong_label);
   }
 }
 

@@ -37,10 +37,9 @@ async function maths(latex, text) {
   return el("pre", { class: "maths-text mono" }, text || latex || "");
 }
 
-function pathText(p) {
-  if (typeof p === "string") return p;
-  if (p && typeof p === "object") return p.text || p.product || p.path || JSON.stringify(p);
-  return String(p);
+function pathItem(p) {
+  // one path: its nodes from the output down to the input, and the product of the local derivatives on it
+  return el("li", {}, el("span", { class: "mono route" }, p.text), el("span", { class: "mono product" }, p.factors));
 }
 
 /** Show ∂f/∂``wrt`` for ``request``: the derivation and the paths. */
@@ -54,6 +53,5 @@ export async function showDerivation(request, wrt) {
   }
   fill(box, await maths(a.latex, a.text));
   const paths = a.paths || [];
-  fill(list, paths.length ? paths.map((p) => el("li", { class: "mono" }, pathText(p)))
-    : el("li", { class: "muted" }, `f does not depend on ${wrt}: no path, ∂f/∂${wrt} = 0`));
+  fill(list, paths.length ? paths.map(pathItem) : el("li", { class: "muted" }, a.paths_text || `no path: ∂f/∂${wrt} = 0`));
 }

@@ -4,7 +4,7 @@
 import { ask, timed } from "./api.js";
 import { $, el, fill, fmt, hideError, showError } from "./dom.js";
 import { showDerivation } from "./derive.js";
-import { computeHash, writeHash } from "./state.js";
+import { writeLink } from "./state.js";
 import { showSteps } from "./steps.js";
 import { draw } from "./svg.js";
 
@@ -47,6 +47,7 @@ function readForm() {
 
 function setForm(request) {
   $("expr").value = request.expr || "";
+  $("expr").placeholder = request.example ? "(a worked example built in Python: see its graph below)" : "tanh(w*x + b)";
   $("values").value = valuesText(request.values);
   $("names").value = request.names || "";
 }
@@ -57,12 +58,11 @@ function showInputs(answer) {
     el("tr", { dataset: { input: name } },
       el("td", { class: "mono name" }, name),
       el("td", { class: "mono" }, fmt(v.data)),
-      el("td", { class: "mono grad" }, fmt(v.grad))));
+      el("td", { class: "mono grad" }, v.grad_shown ?? fmt(v.grad))));
   fill(body, rows);
   const out = answer.output || {};
-  const root = (answer.nodes || []).find((n) => n.id === out.id) || (answer.nodes || [])[answer.nodes.length - 1];
-  fill($("output"), "f = ", el("b", { class: "mono" }, fmt(out.data)),
-    root && root.label && root.label !== "f" ? el("span", { class: "muted" }, `  (the output node ${root.label})`) : null);
+  fill($("output"), `${out.label || "f"} = `, el("b", { class: "mono" }, out.data_shown ?? fmt(out.data)),
+    answer.notes && answer.notes.length ? el("span", { class: "muted notes" }, "  " + answer.notes.join(" · ")) : null);
   const hint = $("too-large");
   hint.hidden = !answer.too_large && !answer.hint;
   fill(hint, answer.hint || "");
@@ -93,7 +93,7 @@ export async function showAnswer(request, answer) {
   else fill(graph, el("p", { class: "muted" }, answer.hint || "This graph is too large to draw."));
   const wrt = wrtMenu(answer);
   if (wrt) await showDerivation(request, wrt);
-  if (request.expr) writeHash(computeHash(request));
+  writeLink(request);
   listeners.forEach((f) => f(request, answer));
   showSteps(request);  // the player loads after the result is on screen (timed on its own)
   return true;
@@ -116,22 +116,17 @@ async function loadExamples() {
   return list;
 }
 
+function exampleRequest(item) {
+  if (typeof item.expr !== "string") return { example: item.key };  // built by Python (the 2-3-2-1 network)
+  return { expr: item.expr, values: item.values || {}, ...(item.names ? { names: item.names } : {}) };
+}
+
 async function openExample(list, key) {
   const item = list.find((x) => x.key === key);
-  if (!item) return;
-  await timed("example", async () => {
-    if (typeof item.expr === "string") {
-      const request = { expr: item.expr, values: item.values || {}, ...(item.names ? { names: item.names } : {}) };
-      setForm(request);
-      return showAnswer(request, await ask("compute", request));
-    }
-    const answer = await ask("example", { key });
-    const request = answer.request || { expr: answer.expr || "", values: answer.values || {} };
-    if (request.expr) setForm(request);
-    const shown = await showAnswer(request, answer);
-    if (shown && !request.expr) writeHash("#example=" + encodeURIComponent(key));
-    return shown;
-  });
+  if (!item) return false;
+  const request = exampleRequest(item);
+  setForm(request);
+  return compute(request, "example");
 }
 
 export async function setup() {

@@ -3,10 +3,11 @@
 // answer is judged in Python ("answer"): right, or wrong with the slip that gives that number.
 import { ask, timed } from "./api.js";
 import { $, el, fill, fmt, hideError, oneLine, showError } from "./dom.js";
-import { practiceHash, writeHash } from "./state.js";
-import { draw } from "./svg.js";
+import { writeLink } from "./state.js";
+import { draw, mark } from "./svg.js";
 
-const ex = { seed: null, level: null, blanks: [], results: {} };  // results: index → {tried, first, right}
+const ex = { seed: null, level: null, blanks: [], results: {}, history: {}, svg: null };
+// results: index → {tried, first, right}; history: index → the answer that was right (the API replays it)
 
 function score() {
   const tried = Object.values(ex.results).filter((r) => r.tried);
@@ -30,13 +31,14 @@ function refresh() {
     li.classList.toggle("done", !!r.right);
     li.querySelectorAll("input, button").forEach((x) => { x.disabled = !isOpen; });
   });
+  mark(ex.svg, "cur", open ? open.id : null);  // the node the open blank is about, outlined
   score();
 }
 
 async function answer(li, blank) {
   const input = li.querySelector("input"), verdict = li.querySelector(".verdict"), typed = input.value.trim();
   if (!typed) return;
-  const a = await ask("answer", { seed: ex.seed, level: ex.level, index: blank.index, answer: typed });
+  const a = await ask("answer", { seed: ex.seed, level: ex.level, index: blank.index, answer: typed, history: ex.history });
   const r = ex.results[blank.index] = ex.results[blank.index] || {};
   if (!a.ok) {
     verdict.className = "verdict note";
@@ -45,9 +47,10 @@ async function answer(li, blank) {
     const right = a.correct === true;
     if (!r.tried) { r.tried = true; r.first = right; }
     r.right = right;
+    if (right) ex.history[blank.index] = typed;
     verdict.className = "verdict " + (right ? "right" : "wrong");
-    fill(verdict, right ? "✓ right" : "✗ ", right ? "" : [a.slip ? el("b", { class: "slip" }, a.slip) : "",
-      a.slip && a.message ? ": " : "", a.message ? oneLine(a.message) : ""]);
+    const message = oneLine(a.message || "").replace(/^[✓✗]\s*/, "");
+    fill(verdict, right ? "✓ right" : [a.slip ? el("b", { class: "slip" }, a.slip) : "✗", " ", message]);
   }
   refresh();
   const open = nextOpen();
@@ -79,19 +82,21 @@ export async function openExercise(seed, level, action = "exercise") {
     }
     hideError($("practice-error"));
     const e = a.exercise || a;
-    Object.assign(ex, { seed: e.seed ?? seed, level: e.level ?? level, blanks: e.blanks || [], results: {} });
+    Object.assign(ex, { seed: e.seed ?? seed, level: e.level ?? level, blanks: e.blanks || [], results: {}, history: {}, svg: null });
     $("seed").value = String(ex.seed);
     $("level").value = String(ex.level);
     fill($("ex-title"), e.title || `exercise ${ex.seed}, level ${ex.level}`);
     const values = Object.entries(e.values || {}).map(([k, v]) => `${k} = ${fmt(v)}`).join(", ");
-    fill($("ex-expr"), e.expr ? ["f = ", el("code", {}, e.expr)] : "", values ? el("span", { class: "muted" }, `   with ${values}`) : "");
+    const about = e.about && !(e.title || "").includes(e.about) ? e.about + ". " : "";
+    fill($("ex-expr"), about, values ? ["Inputs: ", el("code", {}, values), ". "] : "",
+      e.given ? ["Given: ", el("code", {}, e.given), "."] : "");
     fill($("ex-blanks"), ex.blanks.map(blankItem));
     $("exercise").hidden = false;
     const dot = e.dot || a.dot;
-    if (dot) await draw($("ex-graph"), dot);
+    if (dot) ex.svg = await draw($("ex-graph"), dot);
     else fill($("ex-graph"), el("p", { class: "muted" }, "(no drawing for this exercise)"));
     refresh();
-    writeHash(practiceHash(ex.seed, ex.level));
+    writeLink({ seed: ex.seed, level: ex.level });
     return true;
   });
 }

@@ -12,42 +12,22 @@ export async function readLink(hash) {
   if (!hash || hash === "#") return { kind: "none" };
   const a = await ask("link", { hash });
   if (!a.ok) return { kind: "error", answer: a };
-  const r = a.request && typeof a.request === "object" ? a.request : a;
-  const kind = a.kind || a.name || (r.practice !== undefined || r.seed !== undefined ? "practice" : "compute");
-  if (kind === "practice" || kind === "exercise") {
-    return { kind: "practice", seed: r.seed ?? r.practice, level: r.level ?? 1 };
-  }
-  if (typeof r.expr !== "string") return { kind: "none" };
-  return { kind: "compute", request: { expr: r.expr, values: r.values || {}, ...(r.names ? { names: r.names } : {}) } };
+  const r = a.request || {};
+  if (a.action === "exercise") return { kind: "practice", seed: r.seed, level: r.level };
+  if (a.action === "compute") return { kind: "compute", request: r };
+  return { kind: "none" };
 }
 
-function part(key, value) {
-  return `${encodeURIComponent(key)}=${encodeURIComponent(value)}`;
+/** Put the link of ``request`` (a playground request or {seed, level}) in the address bar, as Python
+ *  writes it (the API's "link"), without a new history entry and without a hashchange. */
+export async function writeLink(request) {
+  const a = await ask("link", { request });
+  if (!a.ok || typeof a.hash !== "string") return;  // e.g. an input named "level": no link, nothing else changes
+  written = a.hash;
+  if (location.hash !== a.hash) history.replaceState(null, "", a.hash);
 }
 
-function numberText(x) {
-  return typeof x === "number" ? String(x) : String(x);  // "inf" / "nan" as the API writes them
-}
-
-/** The hash of a playground request: expression first, then each input's value, then the names. */
-export function computeHash(request) {
-  const parts = [part("expr", request.expr)];
-  for (const [name, value] of Object.entries(request.values || {})) parts.push(part(name, numberText(value)));
-  if (request.names) parts.push(part("names", request.names));
-  return "#" + parts.join("&");
-}
-
-export function practiceHash(seed, level) {
-  return `#${part("practice", seed)}&${part("level", level)}`;
-}
-
-/** Put ``hash`` in the address bar without a new history entry (and without a hashchange). */
-export function writeHash(hash) {
-  written = hash;
-  if (location.hash !== hash) history.replaceState(null, "", hash);
-}
-
-/** True when the hash changed by the user (pasted a link), not by writeHash. */
+/** True when the hash changed by the user (pasted a link), not by writeLink. */
 export function isNewHash() {
   return location.hash !== written;
 }

@@ -70,7 +70,7 @@ async function playerDocument(parts, svgs) {
 function fit(frame) {
   const doc = frame.contentDocument;
   if (!doc || !doc.documentElement) return;
-  frame.style.height = Math.min(4000, doc.documentElement.scrollHeight + 4) + "px";
+  frame.style.height = Math.min(6000, Math.max(doc.documentElement.scrollHeight, doc.body.scrollHeight) + 16) + "px";
 }
 
 /** Load the player of ``request`` into the steps card (a fresh frame each time). */
@@ -96,7 +96,8 @@ export async function showSteps(request) {
     await loaded;
     fit(frame);
     const win = frame.contentWindow;
-    if (win && win.ResizeObserver) new win.ResizeObserver(() => fit(frame)).observe(frame.contentDocument.body);
+    if (win && win.ResizeObserver) new win.ResizeObserver(() => fit(frame)).observe(frame.contentDocument.documentElement);
+    setTimeout(() => fit(frame), 100);
     return true;
   });
 }
