@@ -1,7 +1,9 @@
 // The site's API as the page sees it: the engine's call(name, request) (Python, in a Web Worker),
 // answers always {ok: true, ...} or {ok: false, error, caret?}; and each user action timed, so the
 // page itself can say how long an action took (window.autodiffTimings, read by the browser tests).
-import { call } from "../engine/engine.js";
+import { call, ready } from "../engine/engine.js";
+
+export { ready };
 
 export const timings = [];
 window.autodiffTimings = timings;

@@ -13,12 +13,16 @@ function loadMathJax() {
     mathjax = Promise.resolve(false);
     return mathjax;
   }
-  window.MathJax = { startup: { typeset: false }, svg: { fontCache: "local" }, options: { enableMenu: false } };
+  window.MathJax = { startup: { typeset: false }, svg: { fontCache: "local" }, options: { enableMenu: false, enableAssistiveMml: false } };
   mathjax = new Promise((resolve) => {
     const script = el("script", { src: wanted || MATHJAX, async: true });
     script.addEventListener("load", () => {
       const ready = window.MathJax && window.MathJax.startup && window.MathJax.startup.promise;
-      (ready || Promise.resolve()).then(() => resolve(typeof window.MathJax.tex2svg === "function"), () => resolve(false));
+      (ready || Promise.resolve()).then(() => {
+        const ok = typeof window.MathJax.tex2svg === "function";
+        if (ok && typeof window.MathJax.svgStylesheet === "function") document.head.append(window.MathJax.svgStylesheet());
+        resolve(ok);
+      }, () => resolve(false));
     });
     script.addEventListener("error", () => resolve(false));
     document.head.append(script);
