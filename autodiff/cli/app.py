@@ -7,6 +7,7 @@
     autodiff examples [--out DIR]
     autodiff check-steps "(x+y)*z" x=-2 y=5 z=-4 q="x+y" --grad q=-4 --grad x=-4 [--local q/x=1] [--draw out.svg]
     autodiff quiz "(x+y)*z" x=-2 y=5 z=-4 q="x+y" < answers.txt
+    autodiff practice --seed 7 --level 3 [--answers FILE] [--json] [--key]
 
 Exit status: 0 ok, 1 a check failed, 2 bad input (a message, never a traceback), 141 the reader
 of the output went away (``autodiff examples | head -2``: stopped quietly, 128 + SIGPIPE as a shell
@@ -34,10 +35,10 @@ from importlib.metadata import entry_points
 from ..verify.expression_text import clip, listing, quoted
 from ..verify.expressions import CONSTANTS, FUNCTIONS, ExpressionError
 from ..version import __version__
-from . import commands, steps, terminal
+from . import commands, practice, steps, terminal
 
 PLUGIN_GROUP = "autodiff.commands"
-BUILTIN = ("grad", "check", "draw", "examples", "check-steps", "quiz")
+BUILTIN = ("grad", "check", "draw", "examples", "check-steps", "quiz", "practice")
 MAX_SAMPLES = 10_000  # random points of `check` (10,000 take seconds; more is a hang, not a check)
 MAX_MESSAGE = 600  # characters of an error message, whatever the input
 BROKEN_PIPE = 141  # 128 + SIGPIPE: the exit status of a program a closed pipe ends (yes | head)
@@ -66,7 +67,7 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, help: str, run) -> argparse.ArgumentParser:
-        about = help[0].upper() + help[1:] + "." + ("" if name == "examples" else " " + LANGUAGE)
+        about = help[0].upper() + help[1:] + "." + ("" if name in ("examples", "practice") else " " + LANGUAGE)
         p = sub.add_parser(name, help=help, description=about)
         p.set_defaults(run=run)
         return p
@@ -117,6 +118,7 @@ def build_parser(with_plugins: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("png", "svg", "pdf"), default="png", help="with --out (default png)")
 
     steps.add_commands(command)
+    practice.add_command(command, whole_number)
     if with_plugins:
         _load_plugins(sub)
     return parser

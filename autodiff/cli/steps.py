@@ -205,7 +205,7 @@ def run_quiz(args: argparse.Namespace) -> int:
         while True:
             sys.stdout.write(f"{i}. {quiz.prompt(v)} = ? ")
             sys.stdout.flush()
-            line = _answer_line()
+            line = answer_line()
             if not line:
                 print()
                 print(quiz.summary())
@@ -228,9 +228,10 @@ def run_quiz(args: argparse.Namespace) -> int:
     return 0 if right == total else 1
 
 
-def _answer_line() -> str:
-    """One line of standard input, at most ``MAX_LINE`` bytes (a longer one is a UsageError); "" at its end."""
-    stream = getattr(sys.stdin, "buffer", sys.stdin)
+def answer_line(stream=None) -> str:
+    """One line of ``stream`` (standard input by default), at most ``MAX_LINE`` bytes (a longer one is a
+    UsageError); "" at its end."""
+    stream = stream if stream is not None else getattr(sys.stdin, "buffer", sys.stdin)
     raw = stream.readline(MAX_LINE + 1)
     line = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
     if len(raw) > MAX_LINE and not line.endswith("\n"):

@@ -1,0 +1,159 @@
+"""The harness for the built site in a real browser (used by tests/test_site_*.py through ``pytest_plugins``
+or a plain import): the site as ``make site`` built it in ``build/site/`` (or ``$AUTODIFF_SITE``), served
+by a test-started HTTP server on 127.0.0.1 (a random port) that records every file it sends, and Debian's
+chromium, headless, driven by selenium, with every request outside 127.0.0.1 blocked: host names resolve
+to nothing (``--host-resolver-rules``) and any other address goes to a proxy that does not exist.
+
+The tests do not build the site (``make site`` fetches from npm and needs the lessons' pages: minutes, not
+for ``make test``); without a built site, chromium/chromedriver or selenium they skip and say why.
+``.ci/run`` runs ``make site`` before the run with the extras, and fails if these tests skip there.
+
+Fixtures: ``site_dir``, ``site_server`` (``.url``, ``.sent``: the paths and bytes sent), ``browser`` (a
+fresh chromium for the module), ``console_errors`` (a function: the SEVERE console lines since the
+last call). Helpers: ``open_page``, ``wait_for``, ``resources`` (the Resource Timing entries of the page
+and of the engine's worker).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = Path(os.environ.get("AUTODIFF_SITE") or ROOT / "build" / "site")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+BLOCK_OUTSIDE = (
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # no host name resolves
+    "--proxy-server=http://127.0.0.1:9",  # any other address: a closed port (loopback bypasses the proxy)
+)
+
+
+def skip_reason() -> str | None:
+    """Why the site's browser tests cannot run here, or None."""
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed (pip install -e '.[dev]')"
+    if not (CHROMIUM and DRIVER):
+        return "no chromium/chromedriver: apt-get install chromium chromium-driver (.ci/run does)"
+    if not (SITE / "engine" / "manifest.json").exists():
+        return f"no built site in {SITE}: run `make site` first (.ci/run does)"
+    return None
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site's folder, quietly, noting each path and the bytes of its body."""
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def copyfile(self, source, outputfile) -> None:
+        start = source.tell()
+        super().copyfile(source, outputfile)
+        self.server.sent.append((self.path, source.tell() - start))
+
+
+class SiteServer:
+    def __init__(self, folder: Path):
+        handler = functools.partial(Handler, directory=str(folder))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.sent = []
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def sent(self) -> list[tuple[str, int]]:
+        return self.httpd.sent
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def site_dir() -> Path:
+    reason = skip_reason()
+    if reason:
+        pytest.skip(reason)
+    return SITE
+
+
+@pytest.fixture(scope="session")
+def site_server(site_dir):
+    server = SiteServer(site_dir)
+    yield server
+    server.close()
+
+
+def new_browser(size: str = "1200,1000"):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                f"--window-size={size}", "--disable-background-networking", *BLOCK_OUTSIDE):  # fmt: skip
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_script_timeout(60)
+    return driver
+
+
+@pytest.fixture(scope="module")
+def browser(site_dir):
+    driver = new_browser()
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def console_errors(browser):
+    """A function returning the console's SEVERE lines since it was last called (the log is drained)."""
+    browser.get_log("browser")
+
+    def errors() -> list[str]:
+        return [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+
+    return errors
+
+
+def wait_for(driver, script: str, timeout: float = 60.0, *args):
+    """Poll ``script`` (a JavaScript expression body, ``return ...``) until it gives a truthy value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = driver.execute_script(script, *args)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for: {script}")
+        time.sleep(0.05)
+
+
+def open_page(driver, url: str, timeout: float = 60.0) -> dict:
+    """Open ``url`` with the browser's cache off (a first visit), wait until its ``body[data-state]``
+    is ``done`` or ``failed``; the page's ``window.selftestResult`` (or {})."""
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+    driver.get(url)
+    wait_for(driver, "return ['done', 'failed'].includes(document.body.dataset.state)", timeout)
+    return driver.execute_script("return window.selftestResult || {}")
+
+
+RESOURCES = ("return performance.getEntriesByType('resource').map(e => ({name: e.name, "
+             "transfer: e.transferSize, body: e.encodedBodySize}))")  # fmt: skip
+
+
+def resources(driver, ready: dict) -> list[dict]:
+    """The Resource Timing entries of the page and of the engine's worker (reported in its ready answer):
+    every URL the page and the worker fetched, with the bytes transferred."""
+    return [*driver.execute_script(RESOURCES), *ready.get("resources", [])]
