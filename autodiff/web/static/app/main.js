@@ -1,5 +1,5 @@
 // The site's start: the tabs, the engine's boot (timed and shown), the link in the address bar.
-import { ask, ready } from "./api.js";
+import { ready, timed } from "./api.js";
 import { setup as setupCheck } from "./check.js";
 import { $, showError, since } from "./dom.js";
 import { openRequest, setup as setupPlayground } from "./playground.js";
@@ -23,8 +23,10 @@ async function openLink(hash) {
   showView("playground");
   if (link.kind === "compute") return openRequest(link.request);
   if (link.kind === "error") {
-    showError($("expr-error"), { ...link.answer, error: `this link: ${link.answer.error}` });
-    return false;
+    return timed("link", async () => {
+      showError($("expr-error"), { ...link.answer, error: `this link: ${link.answer.error}` });
+      return false;
+    });
   }
   return openRequest(FIRST);
 }

@@ -88,14 +88,22 @@ export async function showAnswer(request, answer) {
   current.answer = answer;
   $("result").hidden = false;
   showInputs(answer);
-  const graph = $("graph");
-  if (answer.dot) await draw(graph, answer.dot);
-  else fill(graph, el("p", { class: "muted" }, answer.hint || "This graph is too large to draw."));
   const wrt = wrtMenu(answer);
-  if (wrt) await showDerivation(request, wrt);
+  // Python (in its worker) works on the chain rule and the player's steps while the graph is laid out
+  // here; the player's own drawings wait until the result is shown (the player is timed on its own)
+  const derived = wrt ? showDerivation(request, wrt) : null;
+  let release;
+  showSteps(request, new Promise((resolve) => { release = resolve; }));
+  try {
+    const graph = $("graph");
+    if (answer.dot) await draw(graph, answer.dot);
+    else fill(graph, el("p", { class: "muted" }, answer.hint || "This graph is too large to draw."));
+    await derived;
+  } finally {
+    release();
+  }
   writeLink(request);
   listeners.forEach((f) => f(request, answer));
-  showSteps(request);  // the player loads after the result is on screen (timed on its own)
   return true;
 }
 

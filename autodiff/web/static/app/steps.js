@@ -3,7 +3,8 @@
 // answer (the page's parts, made in Python with every learner text escaped; each pass's drawing as
 // DOT, laid out here) and shown in a frame of its own, so each expression gets a fresh player.
 // The parts are parsed as an inert document (scripts never run in it), cleaned of anything active,
-// and the only script the frame runs is the page's own player, loaded from the site.
+// and the only script the frame runs is the page's own player, loaded from the site (the document is
+// moved into the frame as nodes, not re-parsed from text).
 import { ask, timed } from "./api.js";
 import { $, el, fill, oneLine } from "./dom.js";
 import { layoutClean } from "./svg.js";
@@ -43,7 +44,8 @@ function cleanDocument(doc) {
   }
 }
 
-/** The player's document (as text for the frame's srcdoc) from the API's parts and the two SVGs. */
+/** The player's document, inert (parsed, never run): the page's template filled with the API's parts,
+ *  cleaned, each pass's drawing in its place. */
 async function playerDocument(parts, svgs) {
   const filled = (await pageTemplate()).replace(/\{\{(\w+)\}\}/g, (m, key) => {
     if (key === "data") return scriptJson(parts.data);
@@ -56,15 +58,24 @@ async function playerDocument(parts, svgs) {
     const box = section.querySelector(".picture"), svg = svgs[section.dataset.mode];
     if (box && svg) box.replaceChildren(doc.importNode(svg, true));
   });
-  const head = doc.head;
-  head.append(Object.assign(doc.createElement("meta"), { httpEquiv: "Content-Security-Policy",
-    content: "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:" }));
-  head.append(Object.assign(doc.createElement("link"), { rel: "stylesheet", href: new URL(VIZ + "page.css", location.href).href }));
-  head.append(Object.assign(doc.createElement("link"), { rel: "stylesheet", href: new URL("player.css", location.href).href }));
-  const script = doc.createElement("script");
-  script.src = new URL(VIZ + "page.js", location.href).href;
-  doc.body.append(script);
-  return "<!DOCTYPE html>\n" + doc.documentElement.outerHTML;
+  return doc;
+}
+
+/** Move the inert document into the frame (an empty same-origin page, under this page's security
+ *  policy) and start the page's own player script in it; resolves once the player has run. */
+function mount(frame, doc) {
+  const target = frame.contentDocument;
+  target.documentElement.replaceWith(target.importNode(doc.documentElement, true));
+  for (const href of [VIZ + "page.css", "player.css"]) {
+    target.head.append(Object.assign(target.createElement("link"), { rel: "stylesheet", href: new URL(href, location.href).href }));
+  }
+  return new Promise((resolve) => {
+    const script = target.createElement("script");
+    script.src = new URL(VIZ + "page.js", location.href).href;
+    script.addEventListener("load", resolve, { once: true });
+    script.addEventListener("error", resolve, { once: true });
+    target.body.append(script);
+  });
 }
 
 function fit(frame) {
@@ -73,11 +84,13 @@ function fit(frame) {
   frame.style.height = Math.min(6000, Math.max(doc.documentElement.scrollHeight, doc.body.scrollHeight) + 16) + "px";
 }
 
-/** Load the player of ``request`` into the steps card (a fresh frame each time). */
-export async function showSteps(request) {
+/** Load the player of ``request`` into the steps card (a fresh frame each time); its drawings are laid
+ *  out once ``after`` has resolved (the playground's result is on screen first). */
+export async function showSteps(request, after = null) {
   const mine = ++shown, box = $("player");
   return timed("steps", async () => {
     const a = await ask("steps", request);
+    await after;
     if (mine !== shown) return false;
     if (!a.ok) {
       fill(box, el("p", { class: "error-inline" }, oneLine(a.error)));
@@ -89,11 +102,11 @@ export async function showSteps(request) {
       svgs[mode] = parts.dot && parts.dot[mode] ? await layoutClean(parts.dot[mode]) : null;
     }
     if (mine !== shown) return false;
+    const doc = await playerDocument(parts, svgs);
+    if (mine !== shown) return false;
     const frame = el("iframe", { class: "player", title: "step through the forward and the backward pass", id: "player-frame" });
-    frame.srcdoc = await playerDocument(parts, svgs);
-    const loaded = new Promise((resolve) => frame.addEventListener("load", resolve, { once: true }));
-    fill(box, frame);
-    await loaded;
+    fill(box, frame);  // about:blank, ready at once: same origin, this page's policy
+    await mount(frame, doc);
     fit(frame);
     const win = frame.contentWindow;
     if (win && win.ResizeObserver) new win.ResizeObserver(() => fit(frame)).observe(frame.contentDocument.documentElement);

@@ -19,9 +19,18 @@ function clean(root) {
   return root;
 }
 
+// Graphviz in WebAssembly has no font files: it sizes text from built-in metrics of a few families
+// (Helvetica/Arial, Times, Courier) and reads any other name ("DejaVu Sans,Helvetica,...", the
+// drawings' list for `dot` on a desktop) as Times, whose letters are narrower than the sans font the
+// browser then draws: "grad" ran into its number. So the browser's drawings are laid out as Helvetica
+// (only the font attributes change: a label's own text never reads fontname=" unescaped) and drawn
+// in Helvetica's metric twins (style.css).
+const FONT_ATTRIBUTE = /fontname="[^"]*"/g;
+const FONT_FACE = /FACE="[^"]*"/g;
+
 /** ``dot`` laid out by Graphviz, as a cleaned <svg> element of this document (null if it failed). */
 export async function layoutClean(dot) {
-  const text = await layout(dot);
+  const text = await layout(dot.replace(FONT_ATTRIBUTE, 'fontname="Helvetica"').replace(FONT_FACE, 'FACE="Helvetica"'));
   const doc = new DOMParser().parseFromString(text, "image/svg+xml");
   const svg = doc.documentElement;
   if (!svg || svg.nodeName !== "svg" || doc.querySelector("parsererror")) return null;
