@@ -239,8 +239,10 @@ def test_hostile_text_stays_text(page, console_errors):  # noqa: F811
     caret = text(page, "#expr-error .caret")
     assert caret.splitlines()[-1].strip() == "^"  # the parser's caret under the place
     # the same text in a link, and as an input's name in a link
-    for link in ("#expr=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&x=1",
-                 "#expr=x&x=1&%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E=2"):
+    for link in (
+        "#expr=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&x=1",
+        "#expr=x&x=1&%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E=2",
+    ):
         go(page, link)
         assert page.find_element("id", "expr-error").is_displayed()
         assert hostile_left(page) == []
@@ -251,7 +253,10 @@ def test_hostile_text_stays_text(page, console_errors):  # noqa: F811
 def hundred_nodes() -> tuple[str, dict[str, float]]:
     """tanh(w0·x0 + ... + w24·x24): 25 weights, 25 inputs, 25 products, 24 sums and tanh, 100 nodes."""
     expr = "tanh(" + " + ".join(f"w{i}*x{i}" for i in range(25)) + ")"
-    values = {**{f"w{i}": round(0.1 * (i % 7) - 0.3, 2) for i in range(25)}, **{f"x{i}": round(0.05 * i, 2) for i in range(25)}}
+    values = {
+        **{f"w{i}": round(0.1 * (i % 7) - 0.3, 2) for i in range(25)},
+        **{f"x{i}": round(0.05 * i, 2) for i in range(25)},
+    }
     return expr, values
 
 
@@ -308,8 +313,11 @@ def test_each_action_on_a_100_node_graph_within_300_ms(page, console_errors):  #
     assert console_errors() == []
 
 
-@pytest.mark.xfail(strict=True, reason="the step player of a 100-node graph loads in about 0.6-0.8 s here: "
-                   "Python's page_parts 0.2-0.4 s, two wasm Graphviz layouts 0.2-0.4 s, the frame 0.2 s")
+@pytest.mark.xfail(
+    strict=True,
+    reason="the step player of a 100-node graph loads in about 0.6-0.8 s here: "
+    "Python's page_parts 0.2-0.4 s, two wasm Graphviz layouts 0.2-0.4 s, the frame 0.2 s",
+)
 def test_the_step_player_of_a_100_node_graph_loads_within_300_ms(page):
     expr, values = hundred_nodes()
     player = [t["ms"] for k in range(3) for t in compute_from_the_form(page, expr, {**values, "x1": 0.1 * k})

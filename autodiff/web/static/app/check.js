@@ -32,6 +32,7 @@ function field(key, label) {
 
 /** Rebuild the form for the playground's current graph. */
 function build(request, answer) {
+  if (!request.expr && request.example) request = { ...request, expr: answer.expr || request.example };
   $("check-empty").hidden = true;
   $("check-form").hidden = false;
   fill($("check-expr"), request.expr || "");

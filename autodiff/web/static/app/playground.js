@@ -76,14 +76,22 @@ function wrtMenu(answer) {
   return select.value;
 }
 
+function stale(yes) {
+  // after an error the last good result stays, greyed, with a note: the boxes no longer say what it shows
+  $("result").classList.toggle("stale", yes);
+  $("stale-note").hidden = !yes;
+}
+
 /** Show a compute answer (from the form, a link or an example). */
 export async function showAnswer(request, answer) {
   const error = $("expr-error");
   if (!answer.ok) {
     showError(error, answer);
+    stale(true);
     return false;
   }
   hideError(error);
+  stale(false);
   current.request = request;
   current.answer = answer;
   $("result").hidden = false;
@@ -144,6 +152,7 @@ export async function setup() {
     const read = readForm();
     if (read.error) {
       showError($("expr-error"), { error: read.error });
+      stale(true);
       return;
     }
     $("examples").value = "";

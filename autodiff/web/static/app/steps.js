@@ -81,7 +81,7 @@ function mount(frame, doc) {
 function fit(frame) {
   const doc = frame.contentDocument;
   if (!doc || !doc.documentElement) return;
-  frame.style.height = Math.min(6000, Math.max(doc.documentElement.scrollHeight, doc.body.scrollHeight) + 16) + "px";
+  frame.style.height = Math.min(8000, doc.body.scrollHeight + 16) + "px";  // the body: it never stretches to the frame
 }
 
 /** Load the player of ``request`` into the steps card (a fresh frame each time); its drawings are laid
@@ -109,7 +109,7 @@ export async function showSteps(request, after = null) {
     await mount(frame, doc);
     fit(frame);
     const win = frame.contentWindow;
-    if (win && win.ResizeObserver) new win.ResizeObserver(() => fit(frame)).observe(frame.contentDocument.documentElement);
+    if (win && win.ResizeObserver) new win.ResizeObserver(() => fit(frame)).observe(frame.contentDocument.body);
     setTimeout(() => fit(frame), 100);
     return true;
   });

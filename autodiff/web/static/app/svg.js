@@ -46,7 +46,10 @@ export async function draw(box, dot) {
   }
   const width = shown.width && shown.width.baseVal ? shown.width.baseVal.value : 0;
   shown.removeAttribute("height");
-  if (width) shown.style.maxWidth = Math.round(width * 1.25) + "px";
+  if (width) {  // fit the card, but never grown past 1.25× nor shrunk under 60 % (then the card scrolls)
+    shown.style.maxWidth = Math.round(width * 1.25) + "px";
+    shown.style.minWidth = Math.round(width * 0.6) + "px";
+  }
   fill(box, shown);
   return shown;
 }
