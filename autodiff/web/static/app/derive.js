@@ -1,5 +1,5 @@
 // The chain rule for ∂f/∂x, written out (the engine's ``derivation``), and its paths (``paths``):
-// the maths typeset by MathJax when the site carries the lessons' copy, plain text otherwise.
+// shown at once as text, then typeset by MathJax when the site carries the lessons' copy.
 import { ask } from "./api.js";
 import { $, el, fill, oneLine } from "./dom.js";
 
@@ -30,15 +30,18 @@ function loadMathJax() {
   return mathjax;
 }
 
-async function maths(latex, text) {
-  if (latex && (await loadMathJax())) {
-    try {
-      return el("div", { class: "maths" }, window.MathJax.tex2svg(latex, { display: true }));
-    } catch (e) {
-      // fall through to the text
-    }
+let shownAt = 0;  // the latest derivation shown: a late typesetting of an older one is dropped
+
+async function typeset(box, latex, mine) {
+  // the maths replaces the text version once MathJax has typeset it (after the action is on screen)
+  if (!latex || !(await loadMathJax()) || mine !== shownAt) return;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  if (mine !== shownAt) return;
+  try {
+    fill(box, el("div", { class: "maths" }, window.MathJax.tex2svg(latex, { display: true })));
+  } catch (e) {
+    // the text version stays
   }
-  return el("pre", { class: "maths-text mono" }, text || latex || "");
 }
 
 function pathItem(p) {
@@ -46,16 +49,18 @@ function pathItem(p) {
   return el("li", {}, el("span", { class: "mono route" }, p.text), el("span", { class: "mono product" }, p.factors));
 }
 
-/** Show ∂f/∂``wrt`` for ``request``: the derivation and the paths. */
-export async function showDerivation(request, wrt) {
-  const box = $("derivation"), list = $("paths");
-  const a = await ask("derive", { ...request, wrt });
+/** Show ∂f/∂``wrt`` for ``request``: the derivation and the paths (``asked``: the answer, already asked). */
+export async function showDerivation(request, wrt, asked = null) {
+  const box = $("derivation"), list = $("paths"), mine = ++shownAt;
+  const a = await (asked || ask("derive", { ...request, wrt }));
+  if (mine !== shownAt) return;
   if (!a.ok) {
     fill(box, el("p", { class: "error-inline" }, oneLine(a.error)));
     fill(list);
     return;
   }
-  fill(box, await maths(a.latex, a.text));
+  fill(box, el("pre", { class: "maths-text mono" }, a.text || a.latex || ""));
+  typeset(box, a.latex, mine);
   const paths = a.paths || [];
   fill(list, paths.length ? paths.map(pathItem) : el("li", { class: "muted" }, a.paths_text || `no path: ∂f/∂${wrt} = 0`));
 }

@@ -82,8 +82,16 @@ function stale(yes) {
   $("stale-note").hidden = !yes;
 }
 
-/** Show a compute answer (from the form, a link or an example). */
-export async function showAnswer(request, answer) {
+/** The input the chain rule is written for: the one shown before when the new request has it too,
+ *  else the first value given (the answer's inputs are the values' names). */
+function guessWrt(request) {
+  const names = Object.keys(request.values || {});
+  const keep = $("wrt").value;
+  return names.includes(keep) ? keep : names[0] || null;
+}
+
+/** Show a compute answer; ``pending``: the chain rule already asked for ``{wrt, answer}``. */
+async function showAnswer(request, answer, pending) {
   const error = $("expr-error");
   if (!answer.ok) {
     showError(error, answer);
@@ -97,29 +105,34 @@ export async function showAnswer(request, answer) {
   $("result").hidden = false;
   showInputs(answer);
   const wrt = wrtMenu(answer);
-  // Python (in its worker) works on the chain rule and the player's steps while the graph is laid out
-  // here; the player's own drawings wait until the result is shown (the player is timed on its own)
-  const derived = wrt ? showDerivation(request, wrt) : null;
-  let release;
-  showSteps(request, new Promise((resolve) => { release = resolve; }));
-  try {
-    const graph = $("graph");
-    if (answer.dot) await draw(graph, answer.dot);
-    else fill(graph, el("p", { class: "muted" }, answer.hint || "This graph is too large to draw."));
-    await derived;
-  } finally {
-    release();
-  }
+  const derived = wrt ? showDerivation(request, wrt, pending && pending.wrt === wrt ? pending.answer : null) : null;
+  const graph = $("graph");
+  if (answer.dot) await draw(graph, answer.dot);
+  else fill(graph, el("p", { class: "muted" }, answer.hint || "This graph is too large to draw."));
+  await derived;
   writeLink(request);
-  listeners.forEach((f) => f(request, answer));
+  setTimeout(() => listeners.forEach((f) => f(request, answer)), 0);  // the check form: built after the result shows
   return true;
 }
 
-/** Compute ``request`` (already read from the form or a link) and show everything. */
+/** Compute ``request`` (from the form, a link or an example) and show everything. The engine is asked
+ *  for the answer, the chain rule and the player's steps at once: Python (in its worker) works on the
+ *  next while this page lays out the graph; the player's own drawings wait until the result is shown
+ *  (the player is timed on its own, "steps"). */
 export async function compute(request, action = "compute") {
   return timed(action, async () => {
-    const answer = await ask("compute", request);
-    return showAnswer(request, answer);
+    const wrt = guessWrt(request);
+    const asked = ask("compute", request);
+    const pending = wrt ? { wrt, answer: ask("derive", { ...request, wrt }) } : null;
+    let release;
+    showSteps(request, new Promise((resolve) => { release = resolve; }));
+    let shown = false;
+    try {
+      shown = await showAnswer(request, await asked, pending);
+      return shown;
+    } finally {
+      release(shown);  // a request that failed shows no player (its error is above)
+    }
   });
 }
 

@@ -85,12 +85,12 @@ function fit(frame) {
 }
 
 /** Load the player of ``request`` into the steps card (a fresh frame each time); its drawings are laid
- *  out once ``after`` has resolved (the playground's result is on screen first). */
+ *  out once ``after`` has resolved true (the playground's result is on screen first). */
 export async function showSteps(request, after = null) {
   const mine = ++shown, box = $("player");
   return timed("steps", async () => {
     const a = await ask("steps", request);
-    await after;
+    if (after && !(await after)) return false;  // the result was not shown (an error): nor is the player
     if (mine !== shown) return false;
     if (!a.ok) {
       fill(box, el("p", { class: "error-inline" }, oneLine(a.error)));
