@@ -6,8 +6,6 @@ import { $, el, fill, fmt, hideError, oneLine, showError } from "./dom.js";
 import { current, onComputed } from "./playground.js";
 import { draw, mark } from "./svg.js";
 
-let svg = null;
-
 function nodeName(n) {
   return n.name || n.label || n.id;
 }
@@ -36,7 +34,8 @@ function build(request, answer) {
   $("check-empty").hidden = true;
   $("check-form").hidden = false;
   fill($("check-expr"), request.expr || "");
-  fill($("check-values"), Object.entries(request.values || {}).map(([k, v]) => `${k} = ${fmt(v)}`).join(", "));
+  const values = Object.entries(request.values || {}).map(([k, v]) => `${k} = ${fmt(v)}`).join(", ");
+  fill($("check-values"), values ? `at ${values}` : "");
   const { names, parents } = parentsOf(answer);
   const nodes = [...(answer.nodes || [])].reverse();  // backward order: the output first
   fill($("check-nodes").querySelector("tbody"), nodes.map((n) =>
@@ -116,7 +115,7 @@ async function run() {
   const dot = a.dot || answer.dot;
   if (dot) {
     $("check-graph-card").hidden = false;
-    svg = await draw($("check-graph"), dot);
+    const svg = await draw($("check-graph"), dot);
     mark(svg, "wrong", a.first_wrong, a.first_wrong_label);
   }
 }
