@@ -96,16 +96,24 @@ export async function showSteps(request, after = null) {
       fill(box, el("p", { class: "error-inline" }, oneLine(a.error)));
       return false;
     }
-    const parts = a.page || a;
+    if (a.too_large || !a.dot) {  // over the drawing limit: the hint (collapse, a sub-graph), no player
+      fill(box, el("p", { class: "hint-line" }, oneLine(a.hint || "this graph is too large to step through here", 600)));
+      return false;
+    }
+    const parts = a;
     const svgs = {};
     for (const mode of ["backward", "forward"]) {
-      svgs[mode] = parts.dot && parts.dot[mode] ? await layoutClean(parts.dot[mode]) : null;
+      svgs[mode] = parts.dot[mode] ? await layoutClean(parts.dot[mode]) : null;
     }
     if (mine !== shown) return false;
     const doc = await playerDocument(parts, svgs);
     if (mine !== shown) return false;
     const frame = el("iframe", { class: "player", title: "step through the forward and the backward pass", id: "player-frame" });
-    fill(box, frame);  // about:blank, ready at once: same origin, this page's policy
+    const blank = new Promise((resolve) => frame.addEventListener("load", resolve, { once: true }));
+    frame.srcdoc = "<!DOCTYPE html><html><head></head><body></body></html>";  // standards mode, same origin
+    fill(box, frame);
+    await blank;
+    if (mine !== shown) return false;
     await mount(frame, doc);
     fit(frame);
     const win = frame.contentWindow;
