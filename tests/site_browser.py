@@ -1,5 +1,5 @@
-"""The harness for the built site in a real browser (used by tests/test_site_*.py through ``pytest_plugins``
-or a plain import): the site as ``make site`` built it in ``build/site/`` (or ``$AUTODIFF_SITE``), served
+"""The harness for the built site in a real browser, for tests/test_site_*.py: they import the fixtures by
+name (``from site_browser import browser, site_server, ...``, with ``# ruff: noqa: F811``): the site as ``make site`` built it in ``build/site/`` (or ``$AUTODIFF_SITE``), served
 by a test-started HTTP server on 127.0.0.1 (a random port) that records every file it sends, and Debian's
 chromium, headless, driven by selenium, with every request outside 127.0.0.1 blocked: host names resolve
 to nothing (``--host-resolver-rules``) and any other address goes to a proxy that does not exist.
@@ -36,16 +36,21 @@ BLOCK_OUTSIDE = (
 )
 
 
-def skip_reason() -> str | None:
-    """Why the site's browser tests cannot run here, or None."""
+def site_missing() -> str | None:
+    """Why there is no built site to test, or None."""
+    if not (SITE / "engine" / "manifest.json").exists():
+        return f"no built site in {SITE}: run `make site` first (.ci/run does)"
+    return None
+
+
+def browser_missing() -> str | None:
+    """Why no browser can be driven here, or None."""
     try:
         import selenium  # noqa: F401
     except ImportError:
         return "selenium is not installed (pip install -e '.[dev]')"
     if not (CHROMIUM and DRIVER):
         return "no chromium/chromedriver: apt-get install chromium chromium-driver (.ci/run does)"
-    if not (SITE / "engine" / "manifest.json").exists():
-        return f"no built site in {SITE}: run `make site` first (.ci/run does)"
     return None
 
 
@@ -81,7 +86,7 @@ class SiteServer:
 
 @pytest.fixture(scope="session")
 def site_dir() -> Path:
-    reason = skip_reason()
+    reason = site_missing()
     if reason:
         pytest.skip(reason)
     return SITE
@@ -111,6 +116,9 @@ def new_browser(size: str = "1200,1000"):
 
 @pytest.fixture(scope="module")
 def browser(site_dir):
+    reason = browser_missing()
+    if reason:
+        pytest.skip(reason)
     driver = new_browser()
     yield driver
     driver.quit()
@@ -157,3 +165,21 @@ def resources(driver, ready: dict) -> list[dict]:
     """The Resource Timing entries of the page and of the engine's worker (reported in its ready answer):
     every URL the page and the worker fetched, with the bytes transferred."""
     return [*driver.execute_script(RESOURCES), *ready.get("resources", [])]
+
+
+def load_quietly(driver, server: SiteServer, url: str, quiet: float = 2.0, timeout: float = 60.0) -> list:
+    """Open ``url`` cold (cache off) and wait until the page is loaded and the server has sent nothing
+    for ``quiet`` seconds; the (path, bytes) the server sent meanwhile: what this first visit fetched."""
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+    start = len(server.sent)
+    driver.get(url)
+    wait_for(driver, "return document.readyState === 'complete'", timeout)
+    deadline, seen, since = time.monotonic() + timeout, len(server.sent), time.monotonic()
+    while time.monotonic() - since < quiet:
+        if len(server.sent) != seen:
+            seen, since = len(server.sent), time.monotonic()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{url} kept fetching for {timeout} s")
+        time.sleep(0.1)
+    return server.sent[start:]
