@@ -233,3 +233,26 @@ def test_a_worker_that_cannot_start_says_why_in_one_line(site_dir, browser, tmp_
         server.close()
     assert result["error"] == "the engine could not start: wheels/missing-0-py3-none-any.whl: HTTP 404"
     browser.get_log("browser")  # the 404 was expected: drained
+
+
+def test_serve_says_what_is_wrong_in_one_line(tmp_path):
+    """``make serve``'s script: no site, a port that is not a number, a port in use: one line, no traceback."""
+    import socket
+    import subprocess
+    import sys
+
+    def serve(*args):
+        done = subprocess.run([sys.executable, str(ROOT / "tools" / "serve_site.py"), *map(str, args)],
+                              check=False, capture_output=True, text=True, timeout=30)  # fmt: skip
+        return done.returncode, done.stderr.strip()
+
+    assert serve(tmp_path) == (1, f"serve: no site in {tmp_path}: run `make site` first")
+    (tmp_path / "engine").mkdir()
+    (tmp_path / "engine" / "manifest.json").write_text("{}")
+    assert serve(tmp_path, "abc") == (1, "serve: the port must be a number from 0 to 65535, not 'abc'")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, said = serve(tmp_path, port)
+    assert code == 1 and said.startswith(f"serve: cannot listen on 127.0.0.1:{port} (") and "\n" not in said

@@ -165,6 +165,7 @@ def build(out: Path, notebooks: Path, cache: Path, root: Path = ROOT) -> dict:
     if not (out / "index.html").exists():  # the playground's page is the UI's; until it lands, a plain index
         (out / "index.html").write_text(INDEX, encoding="utf-8")
     favicon(out / "favicon.ico")
+    (out / ".nojekyll").touch()  # GitHub Pages: serve the files as they are
     pyodide(cache, out / "vendor" / "pyodide")
     extract(npm_tarball(*GRAPHVIZ_WASM, cache), GRAPHVIZ_FILES, out / "vendor" / "graphviz")
     names = wheels(root, cache, out / "wheels")
