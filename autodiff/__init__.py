@@ -35,6 +35,7 @@ from .scopes import current_scope, scope
 from .verify.backward_check import check_backward
 from .verify.check import check_formula, gradcheck
 from .verify.derivation import derivation
+from .verify.exercise import exercise
 from .verify.gradgrad import gradgradcheck
 from .verify.quiz import quiz
 from .verify.symbolic import symbolic
@@ -67,6 +68,7 @@ __all__ = [
     "dot",
     "draw",
     "enable_grad",
+    "exercise",
     "forward_gradient",
     "functional",
     "gc_paused",

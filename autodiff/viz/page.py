@@ -61,6 +61,23 @@ def save_html(source: Value | BackwardTrace, path: str | Path, *, title: str | N
 def page_html(source: Value | BackwardTrace, *, title: str | None = None, max_steps: int = MAX_STEPS,
               **draw_options) -> str:  # fmt: skip
     """The step-through page as a string (what ``save_html`` writes and ``step_through`` shows)."""
+    return fill_page(page_parts(source, title=title, max_steps=max_steps, **draw_options))
+
+
+def fill_page(parts: dict) -> str:
+    """The page from ``page_parts``: its template filled, the CSS, the script and the data inline."""
+    parts = {**parts, "data": script_json(parts["data"]), "css": (ASSETS / "page.css").read_text(encoding="utf-8"),
+             "js": (ASSETS / "page.js").read_text(encoding="utf-8")}  # fmt: skip
+    return fill(ASSETS.joinpath("page.html").read_text(encoding="utf-8"), parts)
+
+
+def page_parts(source: Value | BackwardTrace, *, title: str | None = None, max_steps: int = MAX_STEPS,
+               render: bool = True, **draw_options) -> dict:  # fmt: skip
+    """What fills the page's template (``page.html``): "title", "summary", "where" (HTML), "last" (the
+    last step's index), "body" (the two passes' sections: drawing, sentences, table; HTML), "data" (the
+    player's JSON data, as a dict) and "dot" (each pass's drawing as DOT). With ``render=False`` no
+    Graphviz program runs and each section's ``<div class="picture">`` is left empty, for a page that
+    lays the DOT out itself (the playground)."""
     options = DrawOptions.make(**draw_options)
     root = source.root if isinstance(source, BackwardTrace) else source
     if isinstance(root, Value):
@@ -73,7 +90,7 @@ def page_html(source: Value | BackwardTrace, *, title: str | None = None, max_st
             f"{rows - len(trace.order)} edges), more than {MAX_ROWS}: draw a sub-graph (pass an intermediate "
             "node as the root), or print the trace as a table (autodiff.trace_backward)"
         )
-    pictures = Pictures(trace, options, max_steps)  # refuses more than max_steps steps
+    pictures = Pictures(trace, options, max_steps, render)  # refuses more than max_steps steps
     forward = trace_forward(trace.root, digits=trace.digits)
     ids = {v: f"n{i}" for i, v in enumerate(trace.order)}  # the drawing's node ids (builder: order index)
     back, fwd = _backward_steps(trace, ids), _forward_steps(forward, trace, ids)
@@ -89,17 +106,15 @@ def page_html(source: Value | BackwardTrace, *, title: str | None = None, max_st
     }  # fmt: skip
     body = "".join(_section(mode, pictures.svg[mode], steps, head, rows, mode == "backward") for mode, steps, (head, rows) in (
         ("backward", back, _backward_table(trace)), ("forward", fwd, _forward_table(forward))))  # fmt: skip
-    parts = {
+    return {
         "title": text(title),
         "summary": "\n".join(text(line) for line in trace.summary().split("\n")),
         "last": str(len(back) - 1),
         "where": text(back[0].where),
-        "css": (ASSETS / "page.css").read_text(encoding="utf-8"),
-        "js": (ASSETS / "page.js").read_text(encoding="utf-8"),
-        "data": script_json(data),
+        "data": data,
         "body": body,
+        "dot": {mode: g.source for mode, g in pictures.graphs.items()},
     }
-    return fill(ASSETS.joinpath("page.html").read_text(encoding="utf-8"), parts)
 
 
 def fill(template: str, parts: dict[str, str]) -> str:
@@ -233,4 +248,4 @@ def page_height(page: str) -> int:
     return int(min(2000, max(heights) * 4 / 3 + 220 + 24 * rows))
 
 
-__all__ = ["page_html", "save_html", "script_json"]
+__all__ = ["fill_page", "page_html", "page_parts", "save_html", "script_json"]

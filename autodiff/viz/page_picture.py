@@ -14,14 +14,18 @@ as that scope's box (whose rows keep the last frame's numbers).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..engine import Value
 from ..text.display import fmt
-from .builder import Builder
 from .drawing import builder, pipe
 from .frames import pass_layout
 from .options import DrawOptions, FrameState
 from .style import NEUTRAL, fill_colour
 from .trace import BackwardTrace
+
+if TYPE_CHECKING:
+    import graphviz
 
 
 def exact(x: float) -> str:
@@ -33,7 +37,7 @@ class Pictures:
     """The two drawings of a pass (``svg["backward"]``, ``svg["forward"]``) and each step's changes
     (``backward_step(step)``, ``forward_step(node)``, ``start()``)."""
 
-    def __init__(self, trace: BackwardTrace, options: DrawOptions, max_steps: int) -> None:
+    def __init__(self, trace: BackwardTrace, options: DrawOptions, max_steps: int, render: bool = True) -> None:
         self.trace, self.o = trace, options
         scale, chars = pass_layout(trace, max_steps)
         self.scale = scale
@@ -42,7 +46,9 @@ class Pictures:
         fwd = builder(trace.root, options._replace(show_grad=False), FrameState(grads={}, width_chars=chars))
         self.drawn = back._drawn  # a Value's drawing id: its box, or the box of the scope it is collapsed into
         self.boxes = back.boxes
-        self.svg = {"backward": _svg(back), "forward": _svg(fwd)}
+        self.graphs = {"backward": back.run(), "forward": fwd.run()}  # graphviz.Digraph: .source is the DOT
+        # render=False (a browser lays the DOT out itself, the playground): no `dot` program is run
+        self.svg = {mode: _svg(g) if render else "" for mode, g in self.graphs.items()}
 
     def paint(self, v: Value, g: float) -> list:
         fill = fill_colour(g, self.scale) if self.o.color and self.o.show_grad else NEUTRAL
@@ -64,9 +70,9 @@ class Pictures:
                 "active": sorted({self.drawn(p) for p in parents})}  # fmt: skip
 
 
-def _svg(b: Builder) -> str:
-    """Graphviz's SVG of a builder's graph, without its XML prologue (inline in HTML)."""
-    svg = pipe(b.run(), "svg").decode("utf-8")
+def _svg(graph: graphviz.Digraph) -> str:
+    """Graphviz's SVG of a drawn graph, without its XML prologue (inline in HTML)."""
+    svg = pipe(graph, "svg").decode("utf-8")
     return svg[svg.index("<svg") :]
 
 
