@@ -183,3 +183,26 @@ def load_quietly(driver, server: SiteServer, url: str, quiet: float = 2.0, timeo
             raise AssertionError(f"{url} kept fetching for {timeout} s")
         time.sleep(0.1)
     return server.sent[start:]
+
+
+CALL = """
+const done = arguments[arguments.length - 1];
+(async () => {
+  const { call } = await import(new URL('engine/engine.js', arguments[0]).href);
+  const { layout } = await import(new URL('engine/graphviz.js', arguments[0]).href);
+  const t0 = performance.now();
+  const answer = await call(arguments[1], arguments[2]);
+  const t1 = performance.now();
+  const dots = typeof answer.dot === 'string' ? [answer.dot] : Object.values(answer.dot || {});
+  const svgs = [];
+  if (arguments[3]) for (const dot of dots) svgs.push(await layout(dot));
+  return { answer, callMs: t1 - t0, layoutMs: performance.now() - t1, svgs: svgs.length };
+})().then(done, (e) => done({ error: String(e && e.message || e) }));
+"""
+
+
+def engine_call(driver, site_url: str, name: str, request: dict, draw: bool = False) -> dict:
+    """Ask the page's engine (engine.js, the same worker the page uses) ``call(name, request)`` and, with
+    ``draw``, lay out the answer's DOT (one or a dict of them) with graphviz.js: {answer, callMs, layoutMs}
+    timed in the page, or {error}. The page must be one of the site's, with its engine started."""
+    return driver.execute_async_script(CALL, site_url, name, request, draw)

@@ -45,8 +45,9 @@ export function preload() {
 
 /** The SVG of `dot` laid out by Graphviz's dot engine. */
 export async function layout(dot) {
+  if (typeof dot !== "string") throw new TypeError(`layout(dot) takes the DOT text, not ${typeof dot}`);
   const gv = await preload();
-  const [text, lists] = firstFamilies(String(dot));
+  const [text, lists] = firstFamilies(dot);
   try {
     return wholeLists(gv.layout(text, "svg", "dot"), lists);
   } catch (error) {
