@@ -10,8 +10,10 @@ headless, from a test-started server on 127.0.0.1, every other address blocked (
   fetch fails); no console error; the first load transfers at most 15 MB (bytes the server sent, checked
   against the Resource Timing entries); first interactive (Python started, the engine imported) within
   3 s of navigation start, measured in the page (the best of up to three cold starts, each in a browser
-  just started: the machine is shared, and other work only adds time); a worker that cannot start says
-  why in one line.
+  just started: other work only adds time); an action on a graph of 100 nodes (compute and its drawing
+  laid out) within 300 ms; a worker that cannot start says why in one line. The two times are measured
+  alone (``AUTODIFF_SITE_TIMING=1``, a step of ``.ci/run`` after the suite), not while the suite's other
+  worker runs beside them on the same cores.
 
 Without a built site, chromium/chromedriver or selenium these skip and say why; ``.ci/run`` builds the
 site first and fails if they skip."""
@@ -46,6 +48,10 @@ import autodiff
 from autodiff import Value
 
 MB = 1_000_000
+TIMED = pytest.mark.skipif(
+    os.environ.get("AUTODIFF_SITE_TIMING") != "1",
+    reason="the site's speed is measured alone, not beside other tests: AUTODIFF_SITE_TIMING=1 (.ci/run's own step)",
+)
 VALUES = {"x": -2.0, "y": 5.0, "z": -4.0}
 SHOTS = Path(os.environ.get("AUTODIFF_SCREENSHOTS") or tempfile.mkdtemp(prefix="autodiff-site-"))
 
@@ -165,6 +171,7 @@ def test_the_api_answers_in_the_browser_as_in_python(boot, browser, site_server,
     same(ours, theirs)
 
 
+@TIMED
 def test_an_action_on_100_nodes_within_300_ms(boot, browser, site_server):
     """compute on a 100-node graph and its drawing laid out, timed in the page (the best of three)."""
     pytest.importorskip("autodiff.web.api", reason="this tree has no autodiff.web.api (branch site-api)")
@@ -261,6 +268,7 @@ def cold_start(site_server) -> float:
         driver.quit()
 
 
+@TIMED
 def test_first_interactive_within_3_s(boot, site_server):
     times = [boot[0]["ready"]["interactiveMs"]]  # the module's browser: its first page was this one
     while min(times) > 3000 and len(times) < 3:
