@@ -149,7 +149,8 @@ def wait_for(driver, script: str, timeout: float = 60.0, *args):
 
 def open_page(driver, url: str, timeout: float = 60.0) -> dict:
     """Open ``url`` with the browser's cache off (a first visit), wait until its ``body[data-state]``
-    is ``done`` or ``failed``; the page's ``window.selftestResult`` (or {})."""
+    is ``done`` or ``failed`` (the site's pages set it when they have started, or could not);
+    the page's ``window.selftestResult`` (the self-test's, or {})."""
     driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
     driver.get(url)
@@ -167,14 +168,12 @@ def resources(driver, ready: dict) -> list[dict]:
     return [*driver.execute_script(RESOURCES), *ready.get("resources", [])]
 
 
-def load_quietly(driver, server: SiteServer, url: str, quiet: float = 2.0, timeout: float = 60.0) -> list:
-    """Open ``url`` cold (cache off) and wait until the page is loaded and the server has sent nothing
-    for ``quiet`` seconds; the (path, bytes) the server sent meanwhile: what this first visit fetched."""
-    driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+def load_quietly(driver, server: SiteServer, url: str, quiet: float = 1.0, timeout: float = 60.0) -> list:
+    """Open ``url`` cold (cache off), wait until its ``body[data-state]`` is ``done`` or ``failed`` (the
+    site's pages say so when they have finished starting) and the server has then sent nothing for
+    ``quiet`` seconds; the (path, bytes) the server sent meanwhile: what this first visit fetched."""
     start = len(server.sent)
-    driver.get(url)
-    wait_for(driver, "return document.readyState === 'complete'", timeout)
+    open_page(driver, url, timeout)
     deadline, seen, since = time.monotonic() + timeout, len(server.sent), time.monotonic()
     while time.monotonic() - since < quiet:
         if len(server.sent) != seen:

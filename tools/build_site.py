@@ -138,7 +138,7 @@ def lessons(notebooks: Path, target: Path) -> int:
 
 
 INDEX = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>autodiff in your browser</title>
-<style>body{font-family:sans-serif;margin:2em auto;max-width:46em;line-height:1.5}</style></head><body>
+<style>body{font-family:sans-serif;margin:2em auto;max-width:46em;line-height:1.5}</style></head><body data-state="done">
 <h1>autodiff in your browser</h1><p>Python and the engine run in this page (Pyodide); nothing is installed.</p>
 <ul><li><a href="lessons/index.html">The lessons</a>: each notebook executed, with its outputs.</li>
 <li><a href="engine/selftest.html">The engine's self-test</a>: Python starts, (x+y)·z is differentiated and drawn.</li>
