@@ -94,6 +94,9 @@ def test_site_on_disk_is_at_most_30_mb_with_the_lessons(site_dir):
     for name in ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"):
         assert (site_dir / "vendor" / "pyodide" / name).stat().st_size > 0
     assert json.loads((site_dir / "vendor" / "pyodide" / "pyodide-lock.json").read_text())["packages"] == {}
+    scripts = [p for p in (site_dir / "vendor").rglob("*") if p.suffix in (".js", ".mjs")]
+    assert len(scripts) == 3 and not [p for p in scripts if b"sourceMappingURL" in p.read_bytes()[-300:]]
+    assert not list(site_dir.rglob("*.map"))  # no source maps shipped, and none named (no 404 in devtools)
 
 
 def test_the_site_runs_this_trees_code(site_dir):
