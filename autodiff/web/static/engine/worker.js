@@ -54,11 +54,18 @@ async function fetchBytes(path) {
 
 async function boot() {
   const t0 = performance.now();
+  let sitePackages = null;  // told by Pyodide before Python starts (importing sysconfig costs ~0.1 s)
+  const starting = loadPyodide({
+    indexURL: new URL("vendor/pyodide/", ROOT).href,
+    fsInit: async (FS, info) => { sitePackages = info.sitePackages; },
+  });
+  starting.catch(() => {});  // awaited below; a failure before that must not be logged as unhandled
   const manifest = await (await fetch(new URL("engine/manifest.json", ROOT))).json();
   const wheels = Promise.all(manifest.wheels.map(fetchBytes));
-  const pyodide = await loadPyodide({ indexURL: new URL("vendor/pyodide/", ROOT).href });
+  wheels.catch(() => {});
+  const pyodide = await starting;
   const t1 = performance.now();
-  const sitePackages = pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
+  sitePackages ??= pyodide.runPython("import sysconfig; sysconfig.get_path('purelib')");
   for (const wheel of await wheels) pyodide.unpackArchive(wheel, "wheel", { extractDir: sitePackages });
   const t2 = performance.now();
   const scope = pyodide.globals;
