@@ -13,6 +13,7 @@ import importlib, json, sys, time
 importlib.invalidate_caches()
 _t = time.perf_counter()
 import autodiff
+_t_engine = time.perf_counter() - _t
 try:
     import autodiff.web.api as _api
 except ModuleNotFoundError as e:
@@ -38,7 +39,7 @@ def _selftest(request):
                        "dot": autodiff.draw(f, show_local=True).source,
                        "python": sys.version.split()[0], "autodiff": autodiff.__version__})
 
-_boot = {"import_s": time.perf_counter() - _t, "api": _api is not None}
+_boot = {"import_s": time.perf_counter() - _t, "engine_s": _t_engine, "api": _api is not None}
 `;
 
 function oneLine(error) {
@@ -79,7 +80,8 @@ async function boot() {
       api: info.api,
       python: pyodide.runPython("import sys; sys.version.split()[0]"),
       pyodide: manifest.pyodide,
-      seconds: { pyodide: (t1 - t0) / 1000, wheels: (t2 - t1) / 1000, import: info.import_s,
+      // import: autodiff and autodiff.web.api; engine: autodiff alone (the API's own imports are the rest)
+      seconds: { pyodide: (t1 - t0) / 1000, wheels: (t2 - t1) / 1000, import: info.import_s, engine: info.engine_s,
                  total: (performance.now() - t0) / 1000 },
       // what this worker fetched (Resource Timing): the site's own files, and how many bytes came
       resources: performance.getEntriesByType("resource").map((e) => ({
