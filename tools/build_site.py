@@ -131,8 +131,6 @@ def copy_tree(source: Path, target: Path) -> None:
 
 def lessons(notebooks: Path, target: Path) -> int:
     """The lessons' pages (and their MathJax) from ``make notebooks``; how many pages."""
-    if not (notebooks / "index.html").exists():
-        raise BuildError(f"no lessons in {notebooks}: run `make notebooks` first (`make site` does)")
     copy_tree(notebooks, target)
     return sum(1 for p in target.glob("*.html") if p.name != "index.html")
 
@@ -157,6 +155,8 @@ def favicon(target: Path) -> None:
 
 def build(out: Path, notebooks: Path, cache: Path, root: Path = ROOT) -> dict:
     """Write the whole site into ``out`` (emptied first: no stale file survives); a summary."""
+    if not (notebooks / "index.html").exists():
+        raise BuildError(f"no lessons in {notebooks}: run `make notebooks` first (`make site` does)")
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
