@@ -2,7 +2,8 @@
 // freezes while it computes. Importing this module starts the worker.
 //
 //   import { call, ready } from "./engine/engine.js";
-//   const info = await ready;   // {api, python, pyodide, seconds: {pyodide, wheels, import, total}, interactiveMs}
+//   const info = await ready;   // {api, python, pyodide, seconds: {pyodide, wheels, import, engine, total},
+//                               //  resources (what the worker fetched), interactiveMs}
 //   const answer = await call("compute", {expr: "tanh(w*x+b)", values: {w: 0.7, x: 1.3, b: -0.2}});
 //   if (answer.ok) ... else show(answer.error, answer.caret);
 //
