@@ -35,9 +35,7 @@ site: setup
 
 PORT ?= 8000
 serve:
-	@test -f build/site/engine/manifest.json || { echo "no site in build/site: run 'make site' first"; exit 1; }
-	@echo "serving build/site on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
-	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory build/site
+	@$(PYTHON) tools/serve_site.py build/site $(PORT)
 
 # npm, through apt-get when we are root.
 npm:

@@ -1,5 +1,5 @@
-"""The harness for the built site in a real browser (used by tests/test_site_*.py through ``pytest_plugins``
-or a plain import): the site as ``make site`` built it in ``build/site/`` (or ``$AUTODIFF_SITE``), served
+"""The harness for the built site in a real browser, for tests/test_site_*.py: they import the fixtures by
+name (``from site_browser import browser, site_server, ...``, with ``# ruff: noqa: F811``): the site as ``make site`` built it in ``build/site/`` (or ``$AUTODIFF_SITE``), served
 by a test-started HTTP server on 127.0.0.1 (a random port) that records every file it sends, and Debian's
 chromium, headless, driven by selenium, with every request outside 127.0.0.1 blocked: host names resolve
 to nothing (``--host-resolver-rules``) and any other address goes to a proxy that does not exist.
@@ -36,16 +36,21 @@ BLOCK_OUTSIDE = (
 )
 
 
-def skip_reason() -> str | None:
-    """Why the site's browser tests cannot run here, or None."""
+def site_missing() -> str | None:
+    """Why there is no built site to test, or None."""
+    if not (SITE / "engine" / "manifest.json").exists():
+        return f"no built site in {SITE}: run `make site` first (.ci/run does)"
+    return None
+
+
+def browser_missing() -> str | None:
+    """Why no browser can be driven here, or None."""
     try:
         import selenium  # noqa: F401
     except ImportError:
         return "selenium is not installed (pip install -e '.[dev]')"
     if not (CHROMIUM and DRIVER):
         return "no chromium/chromedriver: apt-get install chromium chromium-driver (.ci/run does)"
-    if not (SITE / "engine" / "manifest.json").exists():
-        return f"no built site in {SITE}: run `make site` first (.ci/run does)"
     return None
 
 
@@ -81,7 +86,7 @@ class SiteServer:
 
 @pytest.fixture(scope="session")
 def site_dir() -> Path:
-    reason = skip_reason()
+    reason = site_missing()
     if reason:
         pytest.skip(reason)
     return SITE
@@ -111,6 +116,9 @@ def new_browser(size: str = "1200,1000"):
 
 @pytest.fixture(scope="module")
 def browser(site_dir):
+    reason = browser_missing()
+    if reason:
+        pytest.skip(reason)
     driver = new_browser()
     yield driver
     driver.quit()
@@ -141,7 +149,8 @@ def wait_for(driver, script: str, timeout: float = 60.0, *args):
 
 def open_page(driver, url: str, timeout: float = 60.0) -> dict:
     """Open ``url`` with the browser's cache off (a first visit), wait until its ``body[data-state]``
-    is ``done`` or ``failed``; the page's ``window.selftestResult`` (or {})."""
+    is ``done`` or ``failed`` (the site's pages set it when they have started, or could not);
+    the page's ``window.selftestResult`` (the self-test's, or {})."""
     driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
     driver.get(url)
@@ -157,3 +166,42 @@ def resources(driver, ready: dict) -> list[dict]:
     """The Resource Timing entries of the page and of the engine's worker (reported in its ready answer):
     every URL the page and the worker fetched, with the bytes transferred."""
     return [*driver.execute_script(RESOURCES), *ready.get("resources", [])]
+
+
+def load_quietly(driver, server: SiteServer, url: str, quiet: float = 1.0, timeout: float = 60.0) -> list:
+    """Open ``url`` cold (cache off), wait until its ``body[data-state]`` is ``done`` or ``failed`` (the
+    site's pages say so when they have finished starting) and the server has then sent nothing for
+    ``quiet`` seconds; the (path, bytes) the server sent meanwhile: what this first visit fetched."""
+    start = len(server.sent)
+    open_page(driver, url, timeout)
+    deadline, seen, since = time.monotonic() + timeout, len(server.sent), time.monotonic()
+    while time.monotonic() - since < quiet:
+        if len(server.sent) != seen:
+            seen, since = len(server.sent), time.monotonic()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{url} kept fetching for {timeout} s")
+        time.sleep(0.1)
+    return server.sent[start:]
+
+
+CALL = """
+const done = arguments[arguments.length - 1];
+(async () => {
+  const { call } = await import(new URL('engine/engine.js', arguments[0]).href);
+  const { layout } = await import(new URL('engine/graphviz.js', arguments[0]).href);
+  const t0 = performance.now();
+  const answer = await call(arguments[1], arguments[2]);
+  const t1 = performance.now();
+  const dots = typeof answer.dot === 'string' ? [answer.dot] : Object.values(answer.dot || {});
+  const svgs = [];
+  if (arguments[3]) for (const dot of dots) svgs.push(await layout(dot));
+  return { answer, callMs: t1 - t0, layoutMs: performance.now() - t1, svgs: svgs.length };
+})().then(done, (e) => done({ error: String(e && e.message || e) }));
+"""
+
+
+def engine_call(driver, site_url: str, name: str, request: dict, draw: bool = False) -> dict:
+    """Ask the page's engine (engine.js, the same worker the page uses) ``call(name, request)`` and, with
+    ``draw``, lay out the answer's DOT (one or a dict of them) with graphviz.js: {answer, callMs, layoutMs}
+    timed in the page, or {error}. The page must be one of the site's, with its engine started."""
+    return driver.execute_async_script(CALL, site_url, name, request, draw)

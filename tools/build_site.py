@@ -35,7 +35,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from build_notebooks import remote_references  # noqa: E402 (tools/ is not a package)
+from build_notebooks import remote_references  # tools/ is not a package: its folder is on sys.path
 
 PYODIDE = ("pyodide", "314.0.7")
 GRAPHVIZ_WASM = ("@hpcc-js/wasm-graphviz", "1.29.2")
@@ -131,14 +131,12 @@ def copy_tree(source: Path, target: Path) -> None:
 
 def lessons(notebooks: Path, target: Path) -> int:
     """The lessons' pages (and their MathJax) from ``make notebooks``; how many pages."""
-    if not (notebooks / "index.html").exists():
-        raise BuildError(f"no lessons in {notebooks}: run `make notebooks` first (`make site` does)")
     copy_tree(notebooks, target)
     return sum(1 for p in target.glob("*.html") if p.name != "index.html")
 
 
 INDEX = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>autodiff in your browser</title>
-<style>body{font-family:sans-serif;margin:2em auto;max-width:46em;line-height:1.5}</style></head><body>
+<style>body{font-family:sans-serif;margin:2em auto;max-width:46em;line-height:1.5}</style></head><body data-state="done">
 <h1>autodiff in your browser</h1><p>Python and the engine run in this page (Pyodide); nothing is installed.</p>
 <ul><li><a href="lessons/index.html">The lessons</a>: each notebook executed, with its outputs.</li>
 <li><a href="engine/selftest.html">The engine's self-test</a>: Python starts, (x+y)·z is differentiated and drawn.</li>
@@ -146,8 +144,19 @@ INDEX = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>aut
 """
 
 
+def favicon(target: Path) -> None:
+    """A small icon at the site's root (browsers ask every page's origin for /favicon.ico: no 404)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
+    ImageDraw.Draw(image).ellipse((2, 2, 29, 29), fill=(106, 61, 154, 255))  # the drawings' highlight, #6a3d9a
+    image.save(target, format="ICO", sizes=[(32, 32)])
+
+
 def build(out: Path, notebooks: Path, cache: Path, root: Path = ROOT) -> dict:
     """Write the whole site into ``out`` (emptied first: no stale file survives); a summary."""
+    if not (notebooks / "index.html").exists():
+        raise BuildError(f"no lessons in {notebooks}: run `make notebooks` first (`make site` does)")
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -155,6 +164,8 @@ def build(out: Path, notebooks: Path, cache: Path, root: Path = ROOT) -> dict:
     copy_tree(root / "autodiff" / "viz" / "assets", out / "viz")
     if not (out / "index.html").exists():  # the playground's page is the UI's; until it lands, a plain index
         (out / "index.html").write_text(INDEX, encoding="utf-8")
+    favicon(out / "favicon.ico")
+    (out / ".nojekyll").touch()  # GitHub Pages: serve the files as they are
     pyodide(cache, out / "vendor" / "pyodide")
     extract(npm_tarball(*GRAPHVIZ_WASM, cache), GRAPHVIZ_FILES, out / "vendor" / "graphviz")
     names = wheels(root, cache, out / "wheels")

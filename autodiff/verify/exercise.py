@@ -23,8 +23,9 @@ from dataclasses import asdict, dataclass
 
 from ..engine import Value
 from ..graph import gradients, topological_order
+from ..text import slips
 from ..text.display import eq, fmt, formula, unique_names
-from ..text.slips import FACTOR_2, RTOL, SIGN, WRONG_LOCAL, agrees
+from ..text.slips import FACTOR_2, FOLLOWS, RTOL, SIGN, WRONG_LOCAL, agrees
 from .diagnosis import Context, diagnose
 from .diagnosis import _edge_local as edge_local
 from .diagnosis import _local as local_rule
@@ -48,15 +49,35 @@ class Blank:
     answer: float
 
 
+HINTS = {  # what to do about each slip, without the right number (``Verdict.hint``)
+    slips.SIGN: "the sign is flipped",
+    slips.MISSING_PATH: "a path is missing: the gradient sums upstream × local over every node that uses this one",
+    slips.CHAIN: "that is the local derivative alone: multiply it by the upstream gradient",
+    slips.SWAPPED: "a product's local derivative is the other factor, not this input itself",
+    slips.VALUE_FOR_DERIVATIVE: "that is the operation's value: its derivative is needed",
+    slips.INPUT_FOR_OUTPUT: "the rule reads the operation's output, and your value puts its input there",
+    slips.FACTOR_2: "off by a factor of 2",
+    slips.FOLLOWS: "this step is right from your wrong upstream answer: the mistake is there",
+    slips.WRONG_LOCAL: "a local derivative is wrong: look at the operation's rule again",
+    slips.OVERWRITTEN: "only the last contribution is there: contributions add up",
+    slips.UNKNOWN: "no known slip fits: take upstream × local, summed over the nodes that use this one",
+}
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """A checked answer: right or not, the slip's name (one of ``slips.KINDS``) when wrong, and what to say."""
+    """A checked answer: right or not, the slip's name (one of ``slips.KINDS``) when wrong, what to say
+    (``message``, with the right number and computation), and ``hint``: what to do, without the number."""
 
     correct: bool
     slip: str | None
     message: str
     right: float
     given: float
+
+    @property
+    def hint(self) -> str:
+        return "" if self.correct else HINTS.get(self.slip or slips.UNKNOWN, HINTS[slips.UNKNOWN])
 
 
 @dataclass(frozen=True)
@@ -77,6 +98,7 @@ class Exercise:
     ``blanks`` in backward order; ``answer(index, typed)``, ``score()``, ``to_json(answers=False)``."""
 
     def __init__(self, seed: int, level: int) -> None:
+        _check(seed, level)
         self.seed, self.level = seed, level
         self.root = build(seed, level)
         self.order = topological_order(self.root)
@@ -152,6 +174,14 @@ class Exercise:
             raise ValueError(f"no blank {index}: this exercise has blanks 0 to {len(self.blanks) - 1}")
         return self.blanks[index]
 
+    def blank_of(self, kind: str, node: str, parent: str | None = None) -> Blank:
+        """The blank asking for ∂f/∂node (kind "grad") or ∂node/∂parent (kind "local")."""
+        found = [b for b in self.blanks if (b.kind, b.node, b.parent) == (kind, node, parent)]
+        if not found:
+            what = f"∂{node}/∂{parent}" if kind == "local" else f"∂{self.names[self.root]}/∂{node}"
+            raise ValueError(f"no {kind} blank {what} in this exercise")
+        return found[0]
+
     def _judge_local(self, c: Value, p: Value, given: float) -> Verdict:
         n, right = self.names, edge_local(c, p)
         head = f"✗ ∂{n[c]}/∂{n[p]} is {fmt(right, 6)}, yours {fmt(given, 6)}"
@@ -172,8 +202,10 @@ class Exercise:
         n, L, right = self.names, self.names[self.root], self.engine[v]
         if agrees(given, right):
             return Verdict(True, None, f"✓ right: ∂{L}/∂{n[v]} {eq(right, 6)}", right, given)
-        ctx = Context(self.root, self.order, n, self._grads, agrees, False, self._locals)
-        d = diagnose(ctx, v, given, lambda u: u not in self._grads or agrees(self._grads[u], self.engine[u]))
+        d = self._diagnose(v, given, self._grads)
+        right_only = {u: x for u, x in self._grads.items() if u is v or agrees(x, self.engine[u])}
+        if d.kind != FOLLOWS and len(right_only) < len(self._grads):  # not from your wrong upstream: the slip
+            d = self._diagnose(v, given, right_only)  # is named against the right one (the one shown after it)
         from_yours = not agrees(d.right, right, 1e-12)
         lines = [f"✗ ∂{L}/∂{n[v]} is {fmt(right, 6)}, yours {fmt(given, 6)}", f"  {d.message}"]
         if d.computation:
@@ -184,6 +216,11 @@ class Exercise:
         n = self.names
         inputs = [n[p] for p in dict.fromkeys(v.parents)]
         return {"name": n[v], "formula": None if v.is_leaf else formula(v, n), "data": v.data, "inputs": inputs}
+
+    def _diagnose(self, v: Value, given: float, grads: dict[Value, float]):
+        """check_backward's diagnosis of ``given`` for ∂f/∂v, the learner's values being ``grads``."""
+        ctx = Context(self.root, self.order, self.names, grads, agrees, False, self._locals)
+        return diagnose(ctx, v, given, lambda u: u not in grads or agrees(grads[u], self.engine[u]))
 
     def score(self) -> Score:
         """First tries: how many right, of how many answered, of all blanks."""
@@ -223,7 +260,10 @@ def read_answer(typed: str | float) -> float:
             raise ValueError(f"an answer is a number, not {len(text):,} characters")
         value = read_number(text)
     else:
-        value = float(typed)
+        try:
+            value = float(typed)
+        except OverflowError:  # an int too large for a float
+            raise ValueError("every answer here is a finite number, not one that large") from None
     if not math.isfinite(value):
         raise ValueError(f"every answer here is a finite number, not {fmt(value)}")
     return value
@@ -232,13 +272,17 @@ def read_answer(typed: str | float) -> float:
 def exercise(seed: int, level: int) -> Exercise:
     """The practice exercise of ``seed`` (0 to 2**64 − 1) at ``level`` 1..5: 1 one gate, 2 a chain,
     3 fan-out where paths add, 4 a neuron with σ or tanh, 5 a two-layer net."""
+    return Exercise(seed, level)
+
+
+def _check(seed: int, level: int) -> None:
+    """A seed 0 to ``MAX_SEED`` and a level among ``LEVELS``, both ints (not bools); else a one-line error."""
     for name, x, top in (("seed", seed, MAX_SEED), ("level", level, max(LEVELS))):
         if isinstance(x, bool) or not isinstance(x, int):
             raise TypeError(f"the {name} is a whole number, got {type(x).__name__}")
         low = 0 if name == "seed" else 1
         if not low <= x <= top:
             raise ValueError(f"the {name} is a whole number from {low} to {top:,}, got {x:,}")
-    return Exercise(seed, level)
 
 
 __all__ = ["LEVELS", "Blank", "Exercise", "Score", "Verdict", "exercise", "read_answer"]

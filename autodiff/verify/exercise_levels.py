@@ -128,8 +128,8 @@ BUILDERS: dict[int, Callable[[Draw], Value]] = {1: one_gate, 2: chain, 3: fan_ou
 
 def nice(root: Value) -> bool:
     """Are the graph's numbers fit for a lesson? Values and gradients at most ``MAX_ABS``; no
-    gradient or local derivative 0 (except where max routes); no tie at max; σ and tanh read an
-    input of size 0.25 to 2.5 (away from 0, where a slip's number could equal the right one, and
+    gradient or local derivative 0 (except where max routes); no tie at max; no product of two
+    factors of one size (x·x, x·(−x)); σ and tanh read an input of size 0.25 to 2.5 (away from 0, where a slip's number could equal the right one, and
     from the flat tails)."""
     order = topological_order(root)
     grads = gradients(root, order=order)
@@ -143,7 +143,15 @@ def nice(root: Value) -> bool:
             return False
         if not routes and any(local == 0 for local in v.local_grads):
             return False
+        if v.rule in ("mul", "dot") and any(abs(a) == abs(b) for a, b in _factors(v)):
+            return False  # a product's factors differ in size: "mul swapped" is not "right" or "sign flipped"
     return True
+
+
+def _factors(v: Value) -> list[tuple[float, float]]:
+    """The numbers multiplied in a mul node (a, b) or a dot node (w₀, x₀), (w₁, x₁), ... (its bias aside)."""
+    ops = [o.data if isinstance(o, Value) else o for o in v.operands]
+    return [(ops[i], ops[i + 1]) for i in range(0, len(ops) // 2 * 2, 2)]
 
 
 def build(seed: int, level: int) -> Value:

@@ -61,10 +61,13 @@ def save_html(source: Value | BackwardTrace, path: str | Path, *, title: str | N
 def page_html(source: Value | BackwardTrace, *, title: str | None = None, max_steps: int = MAX_STEPS,
               **draw_options) -> str:  # fmt: skip
     """The step-through page as a string (what ``save_html`` writes and ``step_through`` shows)."""
-    parts = page_parts(source, title=title, max_steps=max_steps, **draw_options)
-    parts["data"] = script_json(parts["data"])
-    parts["css"] = (ASSETS / "page.css").read_text(encoding="utf-8")
-    parts["js"] = (ASSETS / "page.js").read_text(encoding="utf-8")
+    return fill_page(page_parts(source, title=title, max_steps=max_steps, **draw_options))
+
+
+def fill_page(parts: dict) -> str:
+    """The page from ``page_parts``: its template filled, the CSS, the script and the data inline."""
+    parts = {**parts, "data": script_json(parts["data"]), "css": (ASSETS / "page.css").read_text(encoding="utf-8"),
+             "js": (ASSETS / "page.js").read_text(encoding="utf-8")}  # fmt: skip
     return fill(ASSETS.joinpath("page.html").read_text(encoding="utf-8"), parts)
 
 
@@ -245,4 +248,4 @@ def page_height(page: str) -> int:
     return int(min(2000, max(heights) * 4 / 3 + 220 + 24 * rows))
 
 
-__all__ = ["page_html", "page_parts", "save_html", "script_json"]
+__all__ = ["fill_page", "page_html", "page_parts", "save_html", "script_json"]

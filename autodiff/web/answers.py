@@ -18,10 +18,12 @@ from ..verify.backward_check import check_backward
 from ..verify.derivation import derivation
 from ..viz.drawing import GraphTooLargeError, draw
 from ..viz.gradient_paths import paths
-from ..viz.page import page_parts
+from ..viz.page import fill_page, page_parts
 from .errors import WebError, number
 from .reading import Problem, value_of
 
+EMPTY_PICTURE = '<div class="picture"></div>'
+SVG_SLOT = "<!--autodiff:svg:{mode}-->"  # where the page's script puts Graphviz's SVG of the pass's DOT
 DRAW_LIMIT = 500  # nodes the browser lays out (Graphviz in WebAssembly); larger graphs get the hint
 DIGITS = 4
 
@@ -78,14 +80,21 @@ def compute(p: Problem, request: Mapping) -> dict:
 
 
 def steps(p: Problem, request: Mapping) -> dict:
-    """The step-through page's parts, its drawings as DOT (``viz.page.page_parts``, ``render=False``)."""
+    """The step-through page's parts, its drawings as DOT (``viz.page.page_parts``, ``render=False``);
+    with ``"page": true`` also the whole page (``page.html``: its player and quiz, CSS and script inline),
+    each pass's empty picture holding the marker ``SVG_SLOT`` for the laid-out drawing."""
     try:
         parts = page_parts(p.root, render=False, show_local=True, max_nodes=DRAW_LIMIT)
-    except GraphTooLargeError as err:
+    except ValueError as err:  # over the drawing limit (GraphTooLargeError), or more steps than the player takes
         return {"too_large": True, "hint": str(err)}
-    except ValueError as err:  # more steps than the player takes
-        return {"too_large": True, "hint": str(err)}
-    return {"too_large": False, **parts}
+    out = {"too_large": False, **parts}
+    if request.get("page") is True:
+        body = parts["body"]
+        for mode in ("backward", "forward"):  # the sections come in this order, each with one empty picture
+            body = body.replace(EMPTY_PICTURE, f'<div class="picture">{SVG_SLOT.format(mode=mode)}</div>', 1)
+        out["page"] = fill_page({**parts, "body": body})
+        out["svg_slots"] = {mode: SVG_SLOT.format(mode=mode) for mode in ("backward", "forward")}
+    return out
 
 
 def derive(p: Problem, request: Mapping) -> dict:

@@ -27,6 +27,7 @@ from .errors import WebError, from_expression
 MAX_EXPRESSION = 10_000  # characters typed in the playground (the command takes up to 1,000,000)
 MAX_INPUTS = 500
 MAX_NAMES = 200  # definitions "NAME = EXPR"
+MAX_NAME = 100  # characters of an input's or a node's name
 
 
 @dataclass
@@ -59,8 +60,9 @@ class Problem:
             if len(found) == 1:
                 return found[0]
         known = listing([self.names[v] for v in reversed(self.order)])
-        shown = quoted(key) if isinstance(key, str) else type(key).__name__
-        raise WebError(f"{what}: no node is named {shown} (the nodes: {known})", field=what)
+        if not isinstance(key, str):
+            raise WebError(f"{what}: give a node's id or name as text (the nodes: {known})", field=what)
+        raise WebError(f"{what}: no node is named {quoted(key)} (the nodes: {known})", field=what)
 
 
 def read(request: Mapping) -> Problem:
@@ -96,11 +98,18 @@ def read_values(given: object) -> dict[str, float]:
     out: dict[str, float] = {}
     for name, x in given.items():
         try:
-            check_variable(name)
+            check_name(name)
         except ExpressionError as err:
             raise WebError(f"values: {err}", field="values") from None
         out[name] = value_of(x, f"the value of {name}")
     return out
+
+
+def check_name(name: str) -> None:
+    """A name the language accepts as a variable (``check_variable``), of at most ``MAX_NAME`` characters."""
+    check_variable(name)
+    if len(name) > MAX_NAME:
+        raise ExpressionError(f"{quoted(name)} is too long a name: at most {MAX_NAME} characters")
 
 
 def value_of(x: object, what: str) -> float:
@@ -187,7 +196,7 @@ def read_names(text: object, values: Mapping[str, float]) -> list[tuple[str, Exp
         name, body_start = d.group(1), start + d.end()
         where = {"field": "names", "column": start + d.start(1) + 1, "text": text}
         try:
-            check_variable(name)
+            check_name(name)
         except ExpressionError as err:
             raise WebError(f"names: {err}", **where) from None
         if name in values:

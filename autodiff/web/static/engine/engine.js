@@ -2,7 +2,8 @@
 // freezes while it computes. Importing this module starts the worker.
 //
 //   import { call, ready } from "./engine/engine.js";
-//   const info = await ready;   // {api, python, pyodide, seconds: {pyodide, wheels, import, total}, interactiveMs}
+//   const info = await ready;   // {api, python, pyodide, seconds: {pyodide, wheels, import, engine, total},
+//                               //  resources (what the worker fetched), interactiveMs}
 //   const answer = await call("compute", {expr: "tanh(w*x+b)", values: {w: 0.7, x: 1.3, b: -0.2}});
 //   if (answer.ok) ... else show(answer.error, answer.caret);
 //
@@ -11,6 +12,10 @@
 // line only when the engine itself failed (Python did not start, the worker died).
 // ready rejects the same way; interactiveMs is performance.now() when the engine answered ready: the time
 // from this page's navigation start to the first moment a call can be answered.
+//
+// Budgets (tests/test_site_build.py): a first visit fetches at most 15 MB, and the engine takes 14.6 MB of
+// it (Pyodide 13.5, wasm Graphviz 0.8, the wheels 0.3): fetch anything big (MathJax: 2.3 MB) only when
+// it is first shown. Python's start takes seconds (Pyodide's own start most of them): say it is starting.
 
 const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
 const pending = new Map();
