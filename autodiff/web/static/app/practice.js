@@ -49,7 +49,8 @@ async function answer(li, blank) {
     r.right = right;
     if (right) ex.history[blank.index] = typed;
     verdict.className = "verdict " + (right ? "right" : "wrong");
-    const message = oneLine(a.message || "").replace(/^[✓✗]\s*/, "");
+    // a wrong answer: what to do about its slip (the hint, without the right number, when the API gives it)
+    const message = oneLine(a.hint || a.message || "").replace(/^[✓✗]\s*/, "");
     fill(verdict, right ? "✓ right" : [a.slip ? el("b", { class: "slip" }, a.slip) : "✗", " ", message]);
   }
   refresh();
