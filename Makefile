@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint setup graphviz clean notebooks lab pictures
+.PHONY: demo test bench lint setup graphviz clean notebooks lab pictures site serve npm
 
 demo: setup
 	mkdir -p out
@@ -21,10 +21,27 @@ bench: setup
 # in build/notebooks/, with an index page; offline: nothing is fetched from a CDN.
 # MathJax comes once from the npm registry (npm: through apt-get when missing and we are root).
 notebooks: setup
-	@command -v npm >/dev/null 2>&1 || test -f build/notebooks/mathjax/tex-svg-full.js || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq npm >/dev/null; \
-	  else echo "npm is missing (sudo apt-get install npm): the pages will show the maths as TeX"; fi; }
+	@command -v npm >/dev/null 2>&1 || test -f build/notebooks/mathjax/tex-svg-full.js || $(MAKE) --no-print-directory npm \
+	  || echo "npm is missing (sudo apt-get install npm): the pages will show the maths as TeX"
 	$(PY) tools/build_notebooks.py notebooks build/notebooks
+
+# The playground as a static site in build/site/ (Python and the engine run in the browser, Pyodide):
+# pinned Pyodide and wasm Graphviz fetched once from the npm registry into build/cache/, our wheel,
+# the lessons' pages (`make notebooks` first, when build/notebooks/ has none). `make serve` serves it.
+site: setup
+	@test -f build/notebooks/index.html || $(MAKE) --no-print-directory notebooks
+	@command -v npm >/dev/null 2>&1 || ls build/cache/*.tgz >/dev/null 2>&1 || $(MAKE) --no-print-directory npm
+	$(PY) tools/build_site.py build/site
+
+PORT ?= 8000
+serve:
+	@$(PYTHON) tools/serve_site.py build/site $(PORT)
+
+# npm, through apt-get when we are root.
+npm:
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq npm >/dev/null; \
+	  else echo "npm is missing: run 'sudo apt-get install npm', then retry."; exit 1; fi; }
 
 # JupyterLab in the venv, opened on the notebooks (as root, e.g. in a container, with --allow-root).
 lab: setup
