@@ -24,7 +24,7 @@ def small():
 
 
 def test_node_colours_fill_exactly_the_boxes_named():
-    x, w, y = small()
+    x, _, y = small()
     n = ids(y)
     nodes = parse_dot(autodiff.draw(y, node_colours={x: "#8dd3c7", y: "#FB8072"}).source)[0]
     assert nodes[n[x]]["fillcolor"] == "#8dd3c7" and nodes[n[y]]["fillcolor"] == "#FB8072"
@@ -42,7 +42,7 @@ def test_node_colours_fill_exactly_the_boxes_named():
     ],
 )
 def test_node_colours_keys_and_type_are_checked(colours, error, match):
-    x, _, y = small()
+    *_, y = small()
     if error is None:
         assert autodiff.draw(y, node_colours=colours).source  # None: the usual gradient colours
         return
