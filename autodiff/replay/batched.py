@@ -112,8 +112,9 @@ class NumpyCompiled(Compiled):
             except (ArithmeticError, ValueError, TypeError):  # a user's operation raised
                 self._failed(xs)
                 raise
-        total = V.sum()
-        if total - total != 0.0 and not np.isfinite(V).all():
+            total = V.sum()  # finite only if every value is (a false alarm past 1e308 is checked again)
+            bad = total - total != 0.0 and not np.isfinite(V).all()
+        if bad:
             self._failed(xs)
         ws.saved = True
         return ws

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .codegen import number
-from .plan import ELEMENTWISE, MATMUL, Group, Plan, Ref
+from .plan import ELEMENTWISE, MATMUL, PYTHON, Group, Plan, Ref
 
 
 def affine(idx: np.ndarray) -> tuple[int, tuple[int, ...]] | None:
@@ -159,11 +159,15 @@ class Code:
 
     # ---- words ------------------------------------------------------------------------------------------
     def _header(self, g: Group) -> str:
-        what = f"{g.size} {g.rule} node(s)"
+        """The group's comment line (a user's operation is not named: no name a user chose reaches code)."""
         if g.kind == MATMUL:
             rows, wrows, k = g.dims
-            what = f"{g.size} dot nodes = {rows} rows × {wrows} weight rows, {k} terms each"
-        return f"# group {g.index} · level {g.level} · {g.kind} {g.op}: {what} ({_ranges(g.entries)})"
+            what = f"matmul: {g.size} dot nodes = {rows} rows × {wrows} weight rows, {k} terms each"
+        elif g.kind == PYTHON:
+            what = f"python: {g.size} node(s) of an operation without an array form, one call each"
+        else:
+            what = f"{g.op}: {g.size} node(s)"
+        return f"# group {g.index} · level {g.level} · {what} ({_ranges(g.entries)})"
 
     def _where(self, idx: np.ndarray) -> str:
         """Which part of V a block of positions reads: inputs, params, groups' outputs, constants."""
