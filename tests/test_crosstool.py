@@ -4,6 +4,7 @@ the operations drawn from ``optable.OPS``. Two tools that disagree on one graph 
 
     eager backward        vs central differences of the forward
     compiled replay       vs eager, on new inputs (across kinks: relu, abs, max, min, leaky_relu)
+    numpy replay          vs eager, on new inputs; vs the Python replay where it raises
     create_graph          vs central differences of the first derivatives; its first pass vs the float one
     forward mode          vs reverse mode
     symbolic, derivation  vs the engine's gradients
@@ -120,7 +121,6 @@ def test_numpy_replay_agrees_with_eager_on_new_inputs(program, xs, ys):
     """The batched numpy replay, recorded at xs and replayed at ys: eager's value and gradients at ys
     to 1e-12 relative (kinks on the side of ys, constants as recorded), or the engine's error where the
     Python replay raises it for ys."""
-    pytest.importorskip("numpy")
     xs, ys = xs[: program.n_inputs], ys[: program.n_inputs]
     built = build(program, xs, 1e300)
     if built is None:

@@ -15,16 +15,13 @@ import sys
 import threading
 
 import pytest
+import test_replay as python_replay  # the Python replay's checks, run again on this backend
+import test_replay_safety as python_safety
 
-np = pytest.importorskip("numpy")
-
-import test_replay as python_replay  # noqa: E402 - the Python replay's checks, run on this backend
-import test_replay_safety as python_safety  # noqa: E402
-
-import autodiff  # noqa: E402
-import nn  # noqa: E402
-from autodiff import Value  # noqa: E402
-from autodiff.custom import remove_operation  # noqa: E402
+import autodiff
+import nn
+from autodiff import Value
+from autodiff.custom import remove_operation
 
 
 def close(a: float, b: float, tol: float = 1e-12) -> bool:
