@@ -19,7 +19,7 @@ from numpy.lib.stride_tricks import as_strided
 from ..engine import Value
 from ..guards import check_data
 from .codegen import _words
-from .compiled import FAILED, Compiled
+from .compiled import FAILED, Compiled, _accumulate, _data
 from .diagnose import diagnose
 from .npcode import Code, labels
 from .plan import Plan
@@ -73,6 +73,8 @@ class NumpyCompiled(Compiled):
                           for name, text in self._texts.items()}  # fmt: skip
         self._local = threading.local()
         self._cells = np.array(self.plan.param_cells, dtype=np.int64)
+        self._ordered = [self.params[j] for j in self.plan.param_order]  # the params in V's order
+        self._region = slice(n_inputs, n_inputs + len(self.params))
         self._outs = np.array(self.plan.outputs, dtype=np.int64)
 
     def __repr__(self) -> str:
@@ -105,15 +107,19 @@ class NumpyCompiled(Compiled):
         xs = self._inputs(args)
         V = ws.V
         V[: self.n_inputs] = xs
-        V[self._cells] = self._params()
+        data = np.array(list(map(_data, self._ordered)))
+        if data.dtype.kind not in "fiub":  # a param's data set by hand to a str or a Value: the engine's error
+            self._failed(xs)
+        V[self._region] = data
         with np.errstate(all="ignore"):
             try:
                 ws.fns["forward"]()
             except (ArithmeticError, ValueError, TypeError):  # a user's operation raised
                 self._failed(xs)
                 raise
-        total = V.sum()
-        if total - total != 0.0 and not np.isfinite(V).all():
+            total = V.sum()  # finite only if every value is (a false alarm past 1e308 is checked again)
+            bad = total - total != 0.0 and not np.isfinite(V).all()
+        if bad:
             self._failed(xs)
         ws.saved = True
         return ws
@@ -123,7 +129,17 @@ class NumpyCompiled(Compiled):
         outs = ws.V[self._outs].tolist()
         return outs[0] if self._single else outs
 
+    def __call__(self, *args) -> float:
+        """Forward and backward: the output's value; ∂output/∂p is added to every param's ``.grad``."""
+        value, ws = self._run_step(args)
+        _accumulate(self._ordered, ws.G[self._region].tolist())  # V's order: no gather
+        return value
+
     def _step(self, args):
+        value, ws = self._run_step(args)
+        return value, ws.G[self._cells].tolist()
+
+    def _run_step(self, args) -> tuple[float, Workspace]:
         if not self._single:
             raise ValueError(f"this replay has {self.n_outputs} outputs: use forward(...) and backward(seeds)")
         ws = self._run_forward(args)
@@ -132,7 +148,7 @@ class NumpyCompiled(Compiled):
         G[self._outs[0]] = 1.0
         with np.errstate(all="ignore"):
             ws.fns["step"]()
-        return float(ws.V[self._outs[0]]), G[self._cells].tolist()
+        return float(ws.V[self._outs[0]]), ws
 
     def _backward(self, grad):
         ws = getattr(self._local, "ws", None)

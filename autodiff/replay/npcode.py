@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .codegen import number
-from .plan import ELEMENTWISE, MATMUL, Group, Plan, Ref
+from .plan import ELEMENTWISE, MATMUL, PYTHON, Group, Plan, Ref
 
 
 def affine(idx: np.ndarray) -> tuple[int, tuple[int, ...]] | None:
@@ -62,11 +62,12 @@ class Code:
         else:
             self.binds[name] = ("buf", ref.idx.shape)
             self.binds[f"i{name}"] = ("array", ref.idx)
-            lines.append(f"np.take(V, i{name}, out={name})  # {self._where(ref.idx)}, gathered")
+            lines.append(f"V.take(i{name}, out={name})  # {self._where(ref.idx)}, gathered")
         return name
 
-    def _scatter(self, name: str, ref: Ref, term: str) -> list[str]:
-        """Lines that add ``term`` (an array of ref.idx's shape) into G at ref's positions."""
+    def _scatter(self, name: str, ref: Ref, term: str, wide: int = 0) -> list[str]:
+        """Lines that add ``term`` (an array of ref.idx's shape; with ``wide`` = m, a column (n, 1) that
+        stands for n × m copies) into G at ref's positions."""
         idx = ref.idx
         found = affine(idx)
         if found is not None:
@@ -77,7 +78,8 @@ class Code:
             if len(np.unique(idx)) == int(np.prod(shape)):
                 self.binds[f"g{name}"] = ("view", "G", base, shape, tuple(strides[ax] for ax in keep) or (0,))
                 if summed:
-                    term = f"np.add.reduce({term}, axis={summed[0] if len(summed) == 1 else summed})"
+                    full = f"np.repeat({term.removesuffix('[:, None]')}, {wide}).reshape{idx.shape}" if wide else term
+                    term = f"np.add.reduce({full}, axis={summed[0] if len(summed) == 1 else summed})"
                 return [f"g{name} += {term}"]
         flat = idx.ravel()
         unique, inverse = np.unique(flat, return_inverse=True)
@@ -85,18 +87,19 @@ class Code:
             self.binds[f"i{name}"] = ("array", idx)
             return [f"G[i{name}] += {term}"]
         self.binds[f"u{name}"], self.binds[f"n{name}"] = ("array", unique), ("array", inverse.ravel())
-        return [f"G[u{name}] += np.bincount(n{name}, np.ravel({term}), {len(unique)})"]
+        full = f"np.repeat({term.removesuffix('[:, None]')}, {wide})" if wide else f"({term}).ravel()"
+        return [f"G[u{name}] += np.bincount(n{name}, {full}, {len(unique)})"]
 
-    def _back(self, g: Group, parts: list[tuple[str, Ref, str]]) -> None:
+    def _back(self, g: Group, parts: list[tuple]) -> None:
         """The backward lines of a group, for the step (refs with param gradients) and for backward."""
         self._back_of.append(([], []))
         for lines, flag in ((self._back_of[-1][1], "grad_step"), (self._back_of[-1][0], "grad_all")):
-            chosen = [(n, r, t) for n, r, t in parts if r.idx is not None and getattr(r, flag)]
+            chosen = [p for p in parts if p[1].idx is not None and getattr(p[1], flag)]
             if not chosen:
                 continue
             lines.append(self._header(g))
-            for name, ref, term in chosen:
-                lines.extend(self._scatter(name, ref, term))
+            for part in chosen:
+                lines.extend(self._scatter(*part))
 
     # ---- one group --------------------------------------------------------------------------------------
     def _group(self, g: Group) -> None:
@@ -112,11 +115,13 @@ class Code:
             fwd.append(f"np.matmul({r['x']}, {r['w']}.T, out={o})")
             parts = [(f"w{i}", refs["w"], f"{d}.T @ {r['x']}"), (f"x{i}", refs["x"], f"{d} @ {r['w']}")]
         elif g.op == "dot":
-            fwd.append(f"{o}[...] = np.einsum('ij,ij->i', {r['w']}, {r['x']})")
+            self.binds[f"p{i}"] = ("buf", refs["w"].idx.shape)
+            fwd.append(f"np.multiply({r['w']}, {r['x']}, out=p{i})")
+            fwd.append(f"np.add.reduce(p{i}, axis=1, out={o})")
             parts = [(f"w{i}", refs["w"], f"{d}[:, None] * {r['x']}"), (f"x{i}", refs["x"], f"{d}[:, None] * {r['w']}")]
         elif "t" in refs:
             fwd.append(f"np.add.reduce({r['t']}, axis=1, out={o})")
-            parts = [(f"t{i}", refs["t"], f"np.broadcast_to({d}[:, None], {refs['t'].idx.shape})")]
+            parts = [(f"t{i}", refs["t"], f"{d}[:, None]", refs["t"].idx.shape[1])]
         elif g.kind == ELEMENTWISE:
             parts = self._elementwise(g, r)
         else:
@@ -159,11 +164,15 @@ class Code:
 
     # ---- words ------------------------------------------------------------------------------------------
     def _header(self, g: Group) -> str:
-        what = f"{g.size} {g.rule} node(s)"
+        """The group's comment line (a user's operation is not named: no name a user chose reaches code)."""
         if g.kind == MATMUL:
             rows, wrows, k = g.dims
-            what = f"{g.size} dot nodes = {rows} rows × {wrows} weight rows, {k} terms each"
-        return f"# group {g.index} · level {g.level} · {g.kind} {g.op}: {what} ({_ranges(g.entries)})"
+            what = f"matmul: {g.size} dot nodes = {rows} rows × {wrows} weight rows, {k} terms each"
+        elif g.kind == PYTHON:
+            what = f"python: {g.size} node(s) of an operation without an array form, one call each"
+        else:
+            what = f"{g.op}: {g.size} node(s)"
+        return f"# group {g.index} · level {g.level} · {what} ({_ranges(g.entries)})"
 
     def _where(self, idx: np.ndarray) -> str:
         """Which part of V a block of positions reads: inputs, params, groups' outputs, constants."""

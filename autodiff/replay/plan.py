@@ -63,8 +63,10 @@ class Group:
 
 
 class Plan:
-    """The groups in execution order and the layout of V. ``group_of(v)``: a recorded Value's group
-    index (None for an input or a param, or a Value not in the graph)."""
+    """The groups in execution order and the layout of V: the inputs in slot order, then the params
+    (``param_cells[j]``: param j's cell; ``param_order``: the slots in cell order), then the groups'
+    outputs and the constants. ``group_of(v)``: a recorded Value's group index (None for an input or
+    a param, or a Value not in the graph)."""
 
     def __init__(self, tape: Tape, n_inputs: int) -> None:
         self.n_inputs, self.n_params = n_inputs, len(tape.params)
@@ -73,7 +75,8 @@ class Plan:
         for k, e in enumerate(entries):
             if e.kind == INPUT:
                 self.pos[k] = e.slot
-        self.size = n_inputs
+        self.size = n_inputs + self.n_params  # V: inputs, then the params (in the order groups first read them)
+        self._next_param = n_inputs
         self.consts: list[tuple[int, float]] = []  # (position, number): V's constant cells, set once
         self._const_at: dict[str, int] = {}
         self.need_p, self.need_x = _needs(tape)
@@ -84,7 +87,10 @@ class Plan:
         for k, e in enumerate(entries):
             if e.kind == PARAM:
                 self.param_cells[e.slot] = self._item(k)
-        self.param_cells = [c if c >= 0 else self._take(1) for c in self.param_cells]
+        for j, c in enumerate(self.param_cells):  # a param the graph does not read: the region's end
+            if c < 0:
+                self.param_cells[j], self._next_param = self._next_param, self._next_param + 1
+        self.param_order = sorted(range(self.n_params), key=self.param_cells.__getitem__)  # slots by cell
         self._group_of: dict[int, int] = {}
         if tape.values is not None:
             order = tape.values
@@ -119,7 +125,8 @@ class Plan:
             return self._const(a)
         at = self.pos[a]
         if at < 0:
-            at = self.pos[a] = self._take(1)
+            at = self.pos[a] = self._next_param
+            self._next_param += 1
         return at
 
     def _ref(self, items: list, shape: tuple[int, ...]) -> Ref:
