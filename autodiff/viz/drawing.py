@@ -85,8 +85,9 @@ def draw(
                 neurons.j) or a glob ("layers.*")
     max_nodes   refuse larger graphs at once (GraphTooLargeError); None for no limit
     node_colours  fill by your own key instead of the gradient: {Value: "#rrggbb"} (others unfilled)
-    groups      a numpy replay's plan (``autodiff.compile(..., backend="numpy").plan``): each node
-                filled by the batched group it runs in and captioned "group k" (``legend`` lists them)
+    groups      a numpy replay's plan (``autodiff.compile(root, inputs=..., backend="numpy").plan``, of
+                this very graph): each node filled by the batched group it runs in and captioned
+                "group k" (``legend`` lists them); nodes in no group (leaves) are unfilled
     """
     options = DrawOptions.make(
         rankdir=rankdir, show_grad=show_grad, show_local=show_local, color=color, highlight=highlight,
