@@ -176,7 +176,8 @@ def test_a_users_operations_run_as_a_python_group():
 
 # ---- the program it runs -----------------------------------------------------------------------------
 NAME = re.compile(r"^([oadbwxct]|g[abwxct]|i[abwxct]|u[abwxct]|n[abwxct])\d+$|^(_f\d+|_l\d+[ab]|_a|_b|_o|np|V|G)$")
-HEADER = re.compile(r"^# (group \d+ · level \d+ · .*\(nodes v\d+.*\)|  [a-z]\d+: .* \(a view\)|the .*|each .*)$")
+HEADER = re.compile(r"^# (group \d+ · level \d+ · .*\(nodes v\d+.*\)|  [a-z]\d+: .* \(a view\)|the .*|each .*"
+                    r"|level \d+ +o\d+ = .* # [\d,]+ \w+ nodes?.*)$")
 
 
 def test_the_source_is_readable_python_of_our_names_only():
@@ -204,6 +205,7 @@ def test_the_source_is_readable_python_of_our_names_only():
                 assert HEADER.match(line.strip()), line
             assert "pwned" not in line and "import" not in line
     assert "o1[...] = np.maximum(" in step.source and "# group 2 · level 3 · sum" in step.source
+    assert "# level 2   o1 = np.maximum(o0, 0.0)" in step.source  # the plan, one line per group
 
 
 # ---- around the replay ------------------------------------------------------------------------------------
