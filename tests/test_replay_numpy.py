@@ -253,3 +253,27 @@ def test_constants_are_as_recorded():
         root = f(v)
         root.backward()
         assert step.gradients(x) == (root.data, [v.grad], [])
+
+
+def test_sums_and_dots_of_several_lengths_are_one_padded_group():
+    """Causal attention's pattern: position t's softmax sums t + 1 terms and mixes t + 1 values; the
+    rows of several lengths are one group, the shorter ones padded with zeros."""
+    def attend(q, k, v):
+        outs = []
+        for t in range(len(q)):
+            scores = [(q[t] * k[s]).exp() for s in range(t + 1)]
+            total = autodiff.sum(scores)
+            outs.append(autodiff.dot([e / total for e in scores], v[: t + 1]))
+        return autodiff.sum(outs)
+
+    args = [[0.5, -1.0, 0.25, 2.0], [1.5, 0.3, -0.7, 0.1], [0.2, 0.4, -1.2, 0.9]]
+    step = autodiff.compile(attend, *args, backend="numpy")
+    padded = [(g.op, g.size) for g in step.plan.groups if g.padded]
+    assert padded == [("sum", 4), ("dot", 4)]
+    new = [[a * 0.7 + 0.1 for a in row] for row in args]
+    leaves = [[Value(a) for a in row] for row in new]
+    root = attend(*leaves)
+    root.backward()
+    got = step.gradients(*new)
+    assert close(got.value, root.data)
+    assert all(close(g, v.grad) for g, v in zip(got.inputs, [v for row in leaves for v in row]))

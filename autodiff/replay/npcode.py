@@ -144,9 +144,9 @@ class Code:
             rows, wrows, k = g.dims
             line, what = f"{o} = {n['x']} @ {n['w']}.T", f"{_nodes(g.size, 'dot')} as {rows}×{wrows}, {k} terms each"
         elif g.op == "dot":
-            line, what = f"{o} = ({n['w']} * {n['x']}).sum(axis=1)", f"{_nodes(g.size, 'dot')}, row by row"
+            line, what = f"{o} = ({n['w']} * {n['x']}).sum(axis=1)", f"{_nodes(g.size, 'dot')}, row by row" + (", padded" if g.padded else "")
         elif "t" in g.refs:
-            line, what = f"{o} = {n['t']}.sum(axis=1)", f"{_nodes(g.size, 'sum')} of {g.refs['t'].idx.shape[1]} terms"
+            line, what = f"{o} = {n['t']}.sum(axis=1)", f"{_nodes(g.size, 'sum')} of {'≤ ' if g.padded else ''}{g.refs['t'].idx.shape[1]} terms"
         elif g.kind == ELEMENTWISE:
             line = f"{o} = {g.row.array[0].format(a=n.get('a', ''), b=n.get('b', ''))}"
             what = _nodes(g.size, g.op)
