@@ -236,6 +236,8 @@ def _grid(args: list[tuple], members: list[int]):
     """For dot nodes (w₀, x₀, w₁, x₁, …[, bias]): (x-rows, w-rows, node of each pair) when every
     x-row meets every w-row exactly once, else None."""
     n = len(args[0]) // 2 * 2
+    if any(len(a) != len(args[0]) for a in args):  # a padded group: rows of several lengths
+        return None
     at: dict[tuple, int] = {}
     xs: dict[tuple, None] = {}
     ws: dict[tuple, None] = {}
