@@ -3,7 +3,8 @@
 A row gives the symbol drawings use, the forward on floats, the local derivative(s) ∂out/∂input as
 functions of the operands and the output, the maths in words, and what the other tools need: ``code``
 (the compiled replay's forward and local templates over ``{a}``, ``{b}``, the output ``{o}``; a local
-with ``@G`` is the whole term upstream × local), ``sympy`` (the form, given the sympy module and the
+with ``@G`` is the whole term upstream × local), ``array`` (the same on numpy arrays, for the batched
+replay: ``np.where`` where ``code`` has an ``if``), ``sympy`` (the form, given the sympy module and the
 operands) and ``call`` (the name of the function in the expression language and in ``autodiff.exp``
 & co.; None for an operator). Tools derive from the row; no tool keeps a second copy of a rule.
 

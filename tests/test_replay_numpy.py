@@ -176,7 +176,8 @@ def test_a_users_operations_run_as_a_python_group():
 
 # ---- the program it runs -----------------------------------------------------------------------------
 NAME = re.compile(r"^([oadbwxct]|g[abwxct]|i[abwxct]|u[abwxct]|n[abwxct])\d+$|^(_f\d+|_l\d+[ab]|_a|_b|_o|np|V|G)$")
-HEADER = re.compile(r"^# (group \d+ · level \d+ · .*\(nodes v\d+.*\)|  [a-z]\d+: .* \(a view\)|the .*|each .*)$")
+HEADER = re.compile(r"^# (group \d+ · level \d+ · .*\(nodes v\d+.*\)|  [a-z]\d+: .* \(a view\)|the .*|each .*"
+                    r"|level \d+ +o\d+ = .* # [\d,]+ \w+ nodes?.*)$")
 
 
 def test_the_source_is_readable_python_of_our_names_only():
@@ -204,6 +205,7 @@ def test_the_source_is_readable_python_of_our_names_only():
                 assert HEADER.match(line.strip()), line
             assert "pwned" not in line and "import" not in line
     assert "o1[...] = np.maximum(" in step.source and "# group 2 · level 3 · sum" in step.source
+    assert "# level 2   o1 = np.maximum(o0, 0.0)" in step.source  # the plan, one line per group
 
 
 # ---- around the replay ------------------------------------------------------------------------------------
@@ -251,3 +253,27 @@ def test_constants_are_as_recorded():
         root = f(v)
         root.backward()
         assert step.gradients(x) == (root.data, [v.grad], [])
+
+
+def test_sums_and_dots_of_several_lengths_are_one_padded_group():
+    """Causal attention's pattern: position t's softmax sums t + 1 terms and mixes t + 1 values; the
+    rows of several lengths are one group, the shorter ones padded with zeros."""
+    def attend(q, k, v):
+        outs = []
+        for t in range(len(q)):
+            scores = [(q[t] * k[s]).exp() for s in range(t + 1)]
+            total = autodiff.sum(scores)
+            outs.append(autodiff.dot([e / total for e in scores], v[: t + 1]))
+        return autodiff.sum(outs)
+
+    args = [[0.5, -1.0, 0.25, 2.0], [1.5, 0.3, -0.7, 0.1], [0.2, 0.4, -1.2, 0.9]]
+    step = autodiff.compile(attend, *args, backend="numpy")
+    padded = [(g.op, g.size) for g in step.plan.groups if g.padded]
+    assert padded == [("sum", 4), ("dot", 4)]
+    new = [[a * 0.7 + 0.1 for a in row] for row in args]
+    leaves = [[Value(a) for a in row] for row in new]
+    root = attend(*leaves)
+    root.backward()
+    got = step.gradients(*new)
+    assert close(got.value, root.data)
+    assert all(close(g, v.grad) for g, v in zip(got.inputs, [v for row in leaves for v in row]))

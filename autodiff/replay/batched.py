@@ -83,8 +83,13 @@ class NumpyCompiled(Compiled):
 
     @property
     def source(self) -> str:
-        """The batched program: forward, then backward (one or a few numpy lines per group)."""
-        return self._texts["forward"] + "\n\n" + self._texts["backward"]
+        """The batched program: the plan in one line per group, then forward and backward (a few numpy
+        lines per group)."""
+        groups, levels = len(self.plan.groups), max((g.level for g in self.plan.groups), default=0)
+        head = [(f"# the batched plan: {self.nodes:,} nodes in {groups} groups over {levels} levels (x: the inputs, "
+                 "o3: group 3's outputs, w/x/c: a dot's weights, inputs and bias, a/b/t: other operands)"),
+                *self._code.summary]  # fmt: skip
+        return "\n".join(head) + "\n\n" + self._texts["forward"] + "\n\n" + self._texts["backward"]
 
     @property
     def step_source(self) -> str:

@@ -15,8 +15,10 @@ kinks of relu, abs, max, min and leaky_relu are not: each replay takes the side 
 from __future__ import annotations
 
 import builtins
+import functools
 import threading
 from collections.abc import Callable, Sequence
+from itertools import chain
 from numbers import Real
 from operator import attrgetter
 from typing import NamedTuple
@@ -149,9 +151,11 @@ class Compiled:
         shapes = self._shapes
         if len(args) != len(shapes):
             raise TypeError(f"this replay takes {len(shapes)} argument(s) (as it was recorded), got {len(args)}")
-        flat: list = []
-        for i, (a, s) in enumerate(zip(args, shapes)):
-            _flatten(a, s, f"argument {i + 1}", flat)
+        flat = _rows(args, shapes)
+        if flat is None:
+            flat = []
+            for i, (a, s) in enumerate(zip(args, shapes)):
+                _flatten(a, s, f"argument {i + 1}", flat)
         if flat and set(map(type, flat)) == {float}:
             total = builtins.sum(flat)
             if total - total == 0.0:
@@ -257,6 +261,35 @@ def _flatten(x, shape, where: str, out: list) -> None:
     else:
         for i, (e, s) in enumerate(zip(x, shape)):
             _flatten(e, s, f"{where}[{i}]", out)
+
+
+def _rows(args, shapes) -> list | None:
+    """The flat inputs when every argument is a number, a flat list or a list of flat lists of the
+    recorded lengths (a batch's rows); None for anything else (``_flatten`` then checks each place)."""
+    flat: list = []
+    for a, s in zip(args, shapes):
+        if s is None:
+            flat.append(a)
+            continue
+        if (type(a) is not list and type(a) is not tuple) or len(a) != (s if type(s) is int else len(s)):
+            return None
+        if type(s) is int:
+            flat.extend(a)
+            continue
+        lengths = _row_lengths(s)
+        if lengths is None or not set(map(type, a)) <= _SEQUENCES or list(map(len, a)) != lengths:
+            return None
+        flat.extend(chain.from_iterable(a))
+    return flat
+
+
+_SEQUENCES = {list, tuple}
+
+
+@functools.lru_cache(maxsize=64)
+def _row_lengths(shape: tuple) -> list[int] | None:
+    """The rows' lengths when a shape is a list of flat lists, else None."""
+    return list(shape) if all(type(t) is int for t in shape) else None
 
 
 def _count(shape) -> str:

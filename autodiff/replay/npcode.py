@@ -46,6 +46,8 @@ class Code:
         self._labels = labels
         self.forward: list[str] = []
         self._back_of: list[tuple[list[str], list[str]]] = []  # per group: its backward and step lines
+        self.summary: list[str] = []  # one line per group: what it computes, in the plan's names
+        self._owner: dict[tuple[int, int], str] = {(0, plan.n_inputs): "x"}  # a run of cells → its name
         for g in plan.groups:
             self._group(g)
         self.backward = [line for lines in reversed(self._back_of) for line in lines[0]]  # last group first
@@ -130,6 +132,47 @@ class Code:
             fwd.append(f"{o} += {r['c']}")
             parts.append((f"c{i}", refs["c"], d))
         self._back(g, parts)
+        self._summarise(g, r)
+        self._owner[g.span] = o
+
+    def _summarise(self, g: Group, r: dict) -> None:
+        """The group as one line: o4 = o2 @ w4.T + c4, an operand named by the group whose whole output
+        it is (or x, every input), else by its own name."""
+        n = {k: self._alias(r[k], ref) for k, ref in g.refs.items()}
+        o = f"o{g.index}"
+        if g.kind == MATMUL:
+            rows, wrows, k = g.dims
+            line, what = f"{o} = {n['x']} @ {n['w']}.T", f"{_nodes(g.size, 'dot')} as {rows}×{wrows}, {k} terms each"
+        elif g.op == "dot":
+            line, what = f"{o} = ({n['w']} * {n['x']}).sum(axis=1)", f"{_nodes(g.size, 'dot')}, row by row" + (", padded" if g.padded else "")
+        elif "t" in g.refs:
+            line, what = f"{o} = {n['t']}.sum(axis=1)", f"{_nodes(g.size, 'sum')} of {'≤ ' if g.padded else ''}{g.refs['t'].idx.shape[1]} terms"
+        elif g.kind == ELEMENTWISE:
+            line = f"{o} = {g.row.array[0].format(a=n.get('a', ''), b=n.get('b', ''))}"
+            what = _nodes(g.size, g.op)
+        else:
+            line = f"{o} = [row's own function]({', '.join(n[k] for k in 'ab' if k in n)})"
+            what = f"{_nodes(g.size, 'python')} (an operation without an array form)"
+        if "c" in n:
+            line += f" + {n['c']}"
+        self.summary.append(f"# level {g.level:<3} {line:<44} # {what}")
+
+    def _alias(self, name: str, ref: Ref) -> str:
+        if ref.idx is None:
+            return name
+        flat = ref.idx.ravel()
+        start = int(flat[0])
+        stop = start + len(flat)
+        if not np.array_equal(flat, np.arange(start, stop)):
+            return name
+        if (start, stop) in self._owner:
+            return self._owner[(start, stop)]
+        runs, at = [], start  # whole outputs of consecutive groups: [o7, o8]
+        ends = {a: (b, o) for (a, b), o in self._owner.items()}
+        while at in ends and at < stop:
+            at, o = ends[at]
+            runs.append(o)
+        return f"[{', '.join(runs)}]" if at == stop and len(runs) > 1 else name
 
     def _elementwise(self, g: Group, r: dict) -> list:
         form = g.row.array
@@ -167,11 +210,11 @@ class Code:
         """The group's comment line (a user's operation is not named: no name a user chose reaches code)."""
         if g.kind == MATMUL:
             rows, wrows, k = g.dims
-            what = f"matmul: {g.size} dot nodes = {rows} rows × {wrows} weight rows, {k} terms each"
+            what = f"matmul: {_nodes(g.size, 'dot')} = {rows} rows × {wrows} weight rows, {k} terms each"
         elif g.kind == PYTHON:
-            what = f"python: {g.size} node(s) of an operation without an array form, one call each"
+            what = f"python: {_nodes(g.size, 'user')} (an operation without an array form), one call each"
         else:
-            what = f"{g.op}: {g.size} node(s)"
+            what = f"{g.op}: {_nodes(g.size, g.op)}"
         return f"# group {g.index} · level {g.level} · {what} ({_ranges(g.entries)})"
 
     def _where(self, idx: np.ndarray) -> str:
@@ -191,6 +234,10 @@ def labels(plan: Plan) -> dict[int, str]:
     return out
 
 
+def _nodes(n: int, op: str) -> str:
+    return f"{n:,} {op} node{'' if n == 1 else 's'}"
+
+
 def _dense(shape: tuple[int, ...]) -> tuple[int, ...]:
     return (shape[1], 1) if len(shape) == 2 else (1,)
 
@@ -208,5 +255,6 @@ def _ranges(entries: list[int], shown: int = 3) -> str:
             runs[-1][1] = k
         else:
             runs.append([k, k])
-    text = ", ".join(f"v{a}" if a == b else f"v{a}–v{b}" for a, b in runs[:shown])
-    return f"nodes {text}" + (f", … ({len(runs)} runs)" if len(runs) > shown else "")
+    if len(runs) > shown:
+        return f"nodes v{ks[0]} … v{ks[-1]}, in {len(runs)} runs"
+    return "nodes " + ", ".join(f"v{a}" if a == b else f"v{a}–v{b}" for a, b in runs)

@@ -57,6 +57,7 @@ class Group:
         self.span = (0, 0)
         self.shape: tuple[int, ...] = (len(entries),)
         self.dims: tuple[int, ...] = ()  # matmul: (rows, weight rows, K)
+        self.padded = False  # sums or dots of several lengths, the shorter rows padded with zeros
 
     def __repr__(self) -> str:
         return f"<Group {self.index}: level {self.level}, {self.kind} {self.op}, {self.size} node(s)>"
@@ -120,7 +121,12 @@ class Plan:
 
     def _item(self, a) -> int:
         """An operand's cell: a node's or an input's; a param's, taken now if no group read it yet (so a
-        layer's weights lie as its matrix); a number's, in the constants."""
+        layer's weights lie as its matrix); a number's, in the constants; a padding's (None), a zero
+        cell of its own (a gradient added to it goes nowhere)."""
+        if a is None:
+            at = self._take(1)
+            self.consts.append((at, 0.0))
+            return at
         if type(a) is not int:
             return self._const(a)
         at = self.pos[a]
@@ -160,14 +166,17 @@ class Plan:
         g = Group(index, level, rule, row, kind, sorted(members, key=key))
         args = [entries[k].args for k in g.entries]
         if isinstance(row, Nary) and row.forward is _dot:
-            n = len(args[0]) // 2
-            g.refs["w"] = self._ref([a for x in args for a in x[0 : 2 * n : 2]], (g.size, n))
-            g.refs["x"] = self._ref([a for x in args for a in x[1 : 2 * n : 2]], (g.size, n))
+            n = max(len(x) // 2 for x in args)
+            g.padded = min(len(x) // 2 for x in args) < n
+            g.refs["w"] = self._ref(_padded([x[0 : len(x) // 2 * 2 : 2] for x in args], n), (g.size, n))
+            g.refs["x"] = self._ref(_padded([x[1 : len(x) // 2 * 2 : 2] for x in args], n), (g.size, n))
             if len(args[0]) % 2:
                 g.refs["c"] = self._column([x[-1] for x in args])
             g.op = "dot"
         elif isinstance(row, Nary):
-            g.refs["t"] = self._ref([a for x in args for a in x], (g.size, len(args[0])))
+            n = max(map(len, args))
+            g.refs["t"] = self._ref(_padded(args, n), (g.size, n))
+            g.padded = min(map(len, args)) < n
         else:
             for j, name in enumerate("ab"[: len(args[0])]):
                 g.refs[name] = self._column([x[j] for x in args]) if kind == ELEMENTWISE else \
@@ -212,7 +221,10 @@ def _grouped(tape: Tape) -> list[tuple]:
             continue
         lv = 1 + max((level[a] for a in e.args if type(a) is int), default=0)
         level[k] = lv
-        key = (lv, e.rule, id(e.row), tuple(type(a) is int for a in e.args))
+        kinds = tuple(type(a) is int for a in e.args)
+        if type(e.row) is Nary and all(kinds):  # sums and dots of Values alone: one group, shorter rows padded
+            kinds = ("padded", len(kinds) % 2 if e.row.forward is _dot else 0)
+        key = (lv, e.rule, id(e.row), kinds)
         if key not in found:
             found[key], rows[key] = [], (lv, e.rule, e.row)
         found[key].append(k)
@@ -224,6 +236,8 @@ def _grid(args: list[tuple], members: list[int]):
     """For dot nodes (w₀, x₀, w₁, x₁, …[, bias]): (x-rows, w-rows, node of each pair) when every
     x-row meets every w-row exactly once, else None."""
     n = len(args[0]) // 2 * 2
+    if any(len(a) != len(args[0]) for a in args):  # a padded group: rows of several lengths
+        return None
     at: dict[tuple, int] = {}
     xs: dict[tuple, None] = {}
     ws: dict[tuple, None] = {}
@@ -234,6 +248,11 @@ def _grid(args: list[tuple], members: list[int]):
     if len(at) != len(args) or len(xs) * len(ws) != len(args):
         return None
     return list(xs), list(ws), at
+
+
+def _padded(rows: list, n: int) -> list:
+    """The rows' items, each row padded with None (a zero) to n: sums and dots of several lengths."""
+    return [a for row in rows for a in (*row, *(None,) * (n - len(row)))]
 
 
 def _needs(tape: Tape) -> tuple[list[bool], list[bool]]:
