@@ -3,7 +3,8 @@
 A row gives the symbol drawings use, the forward on floats, the local derivative(s) ∂out/∂input as
 functions of the operands and the output, the maths in words, and what the other tools need: ``code``
 (the compiled replay's forward and local templates over ``{a}``, ``{b}``, the output ``{o}``; a local
-with ``@G`` is the whole term upstream × local), ``sympy`` (the form, given the sympy module and the
+with ``@G`` is the whole term upstream × local), ``array`` (the same on numpy arrays, for the batched
+replay: ``np.where`` where ``code`` has an ``if``), ``sympy`` (the form, given the sympy module and the
 operands) and ``call`` (the name of the function in the expression language and in ``autodiff.exp``
 & co.; None for an operator). Tools derive from the row; no tool keeps a second copy of a rule.
 
@@ -206,6 +207,7 @@ class Unary(NamedTuple):
     code: tuple[str, ...] = ()  # (forward, ∂/∂x) over {a} and {o}; () calls the row's functions
     sympy: Callable | None = None  # (sympy, x) -> the form
     call: str | None = None  # the function's name (expression language, autodiff.<name>)
+    array: tuple[str, ...] = ()  # (forward, ∂/∂x) on numpy arrays {a}, {o} (the numpy replay); () none
 
 
 class Binary(NamedTuple):
@@ -217,6 +219,7 @@ class Binary(NamedTuple):
     code: tuple[str, ...] = ()  # (forward, ∂/∂a, ∂/∂b) over {a}, {b} and {o}
     sympy: Callable | None = None  # (sympy, a, b) -> the form
     call: str | None = None
+    array: tuple[str, ...] = ()  # (forward, ∂/∂a, ∂/∂b) on numpy arrays {a}, {b}, {o}; () none
 
 
 class Nary(NamedTuple):
@@ -234,62 +237,85 @@ Row = Unary | Binary | Nary
 RULES: dict[str, Row] = {
     # op  symbol   forward            ∂out/∂a (a, b, out)              ∂out/∂b (a, b, out)                maths
     "add": Binary("+", lambda a, b: a + b, lambda a, b, out: 1.0, lambda a, b, out: 1.0, "∂/∂a = 1, ∂/∂b = 1",
-                  ("{a} + {b}", "1.0", "1.0"), lambda sp, a, b: a + b),
+                  ("{a} + {b}", "1.0", "1.0"), lambda sp, a, b: a + b,
+                  array=("{a} + {b}", "1.0", "1.0")),
     "sub": Binary("−", lambda a, b: a - b, lambda a, b, out: 1.0, lambda a, b, out: -1.0, "∂/∂a = 1, ∂/∂b = −1",
-                  ("{a} - {b}", "1.0", "-1.0"), lambda sp, a, b: a - b),
+                  ("{a} - {b}", "1.0", "-1.0"), lambda sp, a, b: a - b,
+                  array=("{a} - {b}", "1.0", "-1.0")),
     "mul": Binary("×", lambda a, b: a * b, lambda a, b, out: b, lambda a, b, out: a, "∂/∂a = b, ∂/∂b = a",
-                  ("{a} * {b}", "{b}", "{a}"), lambda sp, a, b: a * b),
+                  ("{a} * {b}", "{b}", "{a}"), lambda sp, a, b: a * b,
+                  array=("{a} * {b}", "{b}", "{a}")),
     "div": Binary("÷", lambda a, b: a / b, lambda a, b, out: 1.0 / b, lambda a, b, out: -out / b,
-                  "∂/∂a = 1/b, ∂/∂b = −a/b²", ("{a} / {b}", "(1.0 / {b})", "(-{o} / {b})"), lambda sp, a, b: a / b),
+                  "∂/∂a = 1/b, ∂/∂b = −a/b²", ("{a} / {b}", "(1.0 / {b})", "(-{o} / {b})"), lambda sp, a, b: a / b,
+                  array=("{a} / {b}", "1.0 / {b}", "-{o} / {b}")),
     "pow": Binary("^", lambda a, b: a ** b, _pow_da, _pow_db, "∂/∂a = b·a^(b−1), ∂/∂b = a^b·ln a",
-                  (), lambda sp, a, b: a ** b),  # (the replay writes pow for the side that is a number)
+                  (), lambda sp, a, b: a ** b,
+                  array=("np.power({a}, {b})", "np.where({b} == 0.0, 0.0, np.where(({a} == 0.0) & ({b} < 1.0), np.inf, {b} * np.power({a}, {b} - 1.0)))", "np.where(({a} == 0.0) & ({b} >= 0.0), 0.0, {o} * np.log({a}))")),  # (the replay writes pow for the side that is a number)
     "max": Binary("max", _max, lambda a, b, out: above(a, b), lambda a, b, out: below(a, b),
                   "1 to the larger input, ½ each on a tie",
                   ("({a} if {a} >= {b} else {b})", "(1.0 if {a} > {b} else (0.5 if {a} == {b} else 0.0))",
-                   "(1.0 if {a} < {b} else (0.5 if {a} == {b} else 0.0))"), lambda sp, a, b: sp.Max(a, b), "max"),
+                   "(1.0 if {a} < {b} else (0.5 if {a} == {b} else 0.0))"), lambda sp, a, b: sp.Max(a, b), "max",
+                  array=("np.where({a} >= {b}, {a}, {b})", "({a} > {b}) + 0.5 * ({a} == {b})", "({a} < {b}) + 0.5 * ({a} == {b})")),
     "min": Binary("min", _min, lambda a, b, out: below(a, b), lambda a, b, out: above(a, b),
                   "1 to the smaller input, ½ each on a tie",
                   ("({a} if {a} <= {b} else {b})", "(1.0 if {a} < {b} else (0.5 if {a} == {b} else 0.0))",
-                   "(1.0 if {a} > {b} else (0.5 if {a} == {b} else 0.0))"), lambda sp, a, b: sp.Min(a, b), "min"),
+                   "(1.0 if {a} > {b} else (0.5 if {a} == {b} else 0.0))"), lambda sp, a, b: sp.Min(a, b), "min",
+                  array=("np.where({a} <= {b}, {a}, {b})", "({a} < {b}) + 0.5 * ({a} == {b})", "({a} > {b}) + 0.5 * ({a} == {b})")),
     "leaky_relu": Binary("lrelu", _leaky, _leaky_dx, _leaky_dslope, "∂/∂x = 1 if x > 0 else slope",
                          ("({a} if {a} > 0.0 else {b} * {a})", "(1.0 if {a} > 0.0 else {b})",
                           "(0.0 if {a} > 0.0 else {a})"),
-                         lambda sp, x, s: _piecewise(sp, x, x > 0, s * x), "leaky_relu"),
+                         lambda sp, x, s: _piecewise(sp, x, x > 0, s * x), "leaky_relu",
+                         array=("np.where({a} > 0.0, {a}, {b} * {a})", "np.where({a} > 0.0, 1.0, {b})", "np.where({a} > 0.0, 0.0, {a})")),
     # the kinks' choices: derivative 0 (a constant wherever it is defined)
     "above": Binary("[a>b]", _above, lambda a, b, out: 0.0, lambda a, b, out: 0.0, "1 if a > b, ½ if a = b, else 0",
                     ("(1.0 if {a} > {b} else (0.5 if {a} == {b} else 0.0))", "0.0", "0.0"),
-                    lambda sp, a, b: sp.Piecewise((1, a > b), (sp.S.Half, sp.Eq(a, b)), (0, True))),
+                    lambda sp, a, b: sp.Piecewise((1, a > b), (sp.S.Half, sp.Eq(a, b)), (0, True)),
+                    array=("({a} > {b}) + 0.5 * ({a} == {b})", "0.0", "0.0")),
     "below": Binary("[a<b]", _below, lambda a, b, out: 0.0, lambda a, b, out: 0.0, "1 if a < b, ½ if a = b, else 0",
                     ("(1.0 if {a} < {b} else (0.5 if {a} == {b} else 0.0))", "0.0", "0.0"),
-                    lambda sp, a, b: sp.Piecewise((1, a < b), (sp.S.Half, sp.Eq(a, b)), (0, True))),
+                    lambda sp, a, b: sp.Piecewise((1, a < b), (sp.S.Half, sp.Eq(a, b)), (0, True)),
+                    array=("({a} < {b}) + 0.5 * ({a} == {b})", "0.0", "0.0")),
     # op        symbol    forward     d out/dx (x, out)                 maths
-    "neg":      Unary("−", lambda x: -x, lambda x, out: -1.0, "d(−x)/dx = −1", ("-{a}", "-1.0"), lambda sp, x: -x),
+    "neg":      Unary("−", lambda x: -x, lambda x, out: -1.0, "d(−x)/dx = −1", ("-{a}", "-1.0"), lambda sp, x: -x,
+                      array=("-{a}", "-1.0")),
     "exp":      Unary("exp", math.exp, lambda x, out: out, "d/dx eˣ = eˣ", ("_exp({a})", "{o}"),
-                      lambda sp, x: sp.exp(x), "exp"),
+                      lambda sp, x: sp.exp(x), "exp",
+                      array=("np.exp({a})", "{o}")),
     "log":      Unary("log", math.log, lambda x, out: 1.0 / x, "d/dx ln x = 1/x", ("_log({a})", "(1.0 / {a})"),
-                      lambda sp, x: sp.log(x), "log"),
+                      lambda sp, x: sp.log(x), "log",
+                      array=("np.log({a})", "1.0 / {a}")),
     "sqrt":     Unary("√", math.sqrt, _sqrt_d, "d/dx √x = 1/(2√x), +inf at 0", ("_sqrt({a})", "(0.5 / {o} if {o} else _inf)"),
-                      lambda sp, x: sp.sqrt(x), "sqrt"),
+                      lambda sp, x: sp.sqrt(x), "sqrt",
+                      array=("np.sqrt({a})", "np.where({o} != 0.0, 0.5 / {o}, np.inf)")),
     "tanh":     Unary("tanh", math.tanh, lambda x, out: 1.0 - out * out, "d/dx tanh x = 1 − tanh²x",
-                      ("_tanh({a})", "(1.0 - {o} * {o})"), lambda sp, x: sp.tanh(x), "tanh"),
+                      ("_tanh({a})", "(1.0 - {o} * {o})"), lambda sp, x: sp.tanh(x), "tanh",
+                      array=("np.tanh({a})", "1.0 - {o} * {o}")),
     "sigmoid":  Unary("σ", _sigmoid, lambda x, out: out * (1.0 - out), "d/dx σ(x) = σ(x)(1 − σ(x))",
-                      ("_sigmoid({a})", "({o} * (1.0 - {o}))"), lambda sp, x: 1 / (1 + sp.exp(-x)), "sigmoid"),
+                      ("_sigmoid({a})", "({o} * (1.0 - {o}))"), lambda sp, x: 1 / (1 + sp.exp(-x)), "sigmoid",
+                      array=("np.where({a} >= 0.0, 1.0 / (1.0 + np.exp(-np.abs({a}))), np.exp(-np.abs({a})) / (1.0 + np.exp(-np.abs({a}))))", "{o} * (1.0 - {o})")),
     "relu":     Unary("relu", _relu, lambda x, out: step(x), "d/dx relu x = 1 if x > 0 else 0 (0 at 0)",
                       ("({a} if {a} > 0.0 else 0.0)", "(@G if {a} > 0.0 else @G * 0.0)"),
-                      lambda sp, x: _piecewise(sp, x, x > 0, 0), "relu"),
+                      lambda sp, x: _piecewise(sp, x, x > 0, 0), "relu",
+                      array=("np.maximum({a}, 0.0)", "({a} > 0.0)")),
     "softplus": Unary("softplus", softplus, lambda x, out: sigmoid(x), "d/dx ln(1 + eˣ) = σ(x)",
-                      ("_softplus({a})", "_sigmoid({a})"), lambda sp, x: sp.log(1 + sp.exp(x)), "softplus"),
+                      ("_softplus({a})", "_sigmoid({a})"), lambda sp, x: sp.log(1 + sp.exp(x)), "softplus",
+                      array=("np.maximum({a}, 0.0) + np.log1p(np.exp(-np.abs({a})))", "np.where({a} >= 0.0, 1.0 / (1.0 + np.exp(-np.abs({a}))), np.exp(-np.abs({a})) / (1.0 + np.exp(-np.abs({a}))))")),
     "abs":      Unary("abs", abs, lambda x, out: sign(x), "d/dx |x| = sign x (0 at 0)",
                       ("_abs({a})", "(1.0 if {a} > 0.0 else (-1.0 if {a} < 0.0 else 0.0))"),
-                      lambda sp, x: sp.Abs(x), "abs"),
+                      lambda sp, x: sp.Abs(x), "abs",
+                      array=("np.abs({a})", "np.sign({a})")),
     "sin":      Unary("sin", math.sin, lambda x, out: cos(x), "d/dx sin x = cos x", ("_sin({a})", "_cos({a})"),
-                      lambda sp, x: sp.sin(x), "sin"),
+                      lambda sp, x: sp.sin(x), "sin",
+                      array=("np.sin({a})", "np.cos({a})")),
     "cos":      Unary("cos", math.cos, lambda x, out: -sin(x), "d/dx cos x = −sin x", ("_cos({a})", "-_sin({a})"),
-                      lambda sp, x: sp.cos(x), "cos"),
+                      lambda sp, x: sp.cos(x), "cos",
+                      array=("np.cos({a})", "-np.sin({a})")),
     "step":     Unary("[x>0]", _step, lambda x, out: 0.0, "1 if x > 0 else 0; its derivative is 0",
-                      ("(1.0 if {a} > 0.0 else 0.0)", "0.0"), lambda sp, x: sp.Heaviside(x, 0)),
+                      ("(1.0 if {a} > 0.0 else 0.0)", "0.0"), lambda sp, x: sp.Heaviside(x, 0),
+                      array=("1.0 * ({a} > 0.0)", "0.0")),
     "sign":     Unary("sign", _sign, lambda x, out: 0.0, "sign x; its derivative is 0",
-                      ("(1.0 if {a} > 0.0 else (-1.0 if {a} < 0.0 else 0.0))", "0.0"), lambda sp, x: sp.sign(x)),
+                      ("(1.0 if {a} > 0.0 else (-1.0 if {a} < 0.0 else 0.0))", "0.0"), lambda sp, x: sp.sign(x),
+                      array=("np.sign({a})", "0.0")),
     # n-ary: one node, many operands (Values and plain numbers, in the order the forward combines them)
     "sum":      Nary("Σ", _sum, lambda operands, i, out: 1.0, "∂/∂xᵢ Σ xⱼ = 1",
                      lambda sp, *xs: sp.Add(*xs), "sum"),

@@ -76,14 +76,16 @@ def ours(X, y, weights) -> Trainer:
     return Trainer("autodiff", step)
 
 
-def compiled(X, y, weights) -> Trainer:
+def compiled(X, y, weights, backend: str = "python") -> Trainer:
     """``ours`` with the step compiled once (``autodiff.compile``): the loss of the batch as a function of
-    its inputs, replayed each step (forward, backward into the params' grads), then the same SGD."""
+    its inputs, replayed each step (forward, backward into the params' grads), then the same SGD.
+    ``backend="numpy"``: the batched replay (groups of like nodes as numpy array operations)."""
     F = nn.functional
     model = nn.MLP.from_weights(weights, activations=["relu", "relu", "linear"])
     params = model.parameters()
     opt = nn.SGD(params, lr=1.0)
-    replay = autodiff.compile(lambda Xv: F.hinge([model(x) for x in Xv], y) + F.l2_penalty(params, ALPHA), X)
+    replay = autodiff.compile(lambda Xv: F.hinge([model(x) for x in Xv], y) + F.l2_penalty(params, ALPHA), X,
+                              backend=backend)  # fmt: skip
 
     def step(k: int) -> float:
         opt.zero_grad()
@@ -92,7 +94,11 @@ def compiled(X, y, weights) -> Trainer:
         opt.step()
         return loss
 
-    return Trainer("autodiff-compiled", step)
+    return Trainer("autodiff-compiled" if backend == "python" else f"autodiff-{backend}", step)
+
+
+def numpy_compiled(X, y, weights) -> Trainer:
+    return compiled(X, y, weights, backend="numpy")
 
 
 def peer(X, y, weights) -> Trainer:
@@ -195,8 +201,8 @@ def torch_trainer(X, y, weights) -> Trainer:
 
 
 AS_WRITTEN = "autodiff in micrograd's nn.py"  # outside code as written, only the Value class swapped
-MAKERS = {"autodiff": ours, "autodiff-compiled": compiled, "microgpt-design": peer, "micrograd": micrograd,
-          "torch": torch_trainer, AS_WRITTEN: micrograd_as_written}  # fmt: skip
+MAKERS = {"autodiff": ours, "autodiff-compiled": compiled, "autodiff-numpy": numpy_compiled, "microgpt-design": peer,
+          "micrograd": micrograd, "torch": torch_trainer, AS_WRITTEN: micrograd_as_written}  # fmt: skip
 
 
 def w2(name: str, steps: int, seed: int = 0) -> dict[str, float]:

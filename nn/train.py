@@ -66,7 +66,7 @@ def fit(
     progress: bool = True,
     desc: str = "training",
     callback: Callable[[int, float], None] | None = None,
-    compile: bool = False,
+    compile: bool | str = False,
 ) -> list[float]:
     """Train ``model`` on (X, y) and return the loss of every optimizer step.
 
@@ -80,10 +80,11 @@ def fit(
     - ``l2`` ≥ 0: adds l2·Σp² over the optimizer's parameters (micrograd's demo uses 1e-4).
     - ``callback(step, loss)`` is called after each optimizer step (step counts from 0), before the
       scheduler moves on, so ``optimizer.lr`` is the rate that step used; returning True stops training.
-    - ``compile=True``: the model's forward and backward over a batch are recorded once per batch shape
-      (``autodiff.compile``) and replayed; the loss (and l2) run eagerly on the replayed outputs. The same
-      losses as without it, faster; the model must be a fixed graph of its inputs (no Python ``if`` on a
-      value, no random mask).
+    - ``compile=True`` (or ``"python"``): the model's forward and backward over a batch are recorded once
+      per batch shape (``autodiff.compile``) and replayed as straight-line Python; ``compile="numpy"``
+      replays them as batched numpy operations (``backend="numpy"``: one array operation per group of
+      like nodes). The loss (and l2) run eagerly on the replayed outputs. The same losses as without it,
+      faster; the model must be a fixed graph of its inputs (no Python ``if`` on a value, no random mask).
     - The cyclic garbage collector is paused while training (``autodiff.gc_paused``: graphs hold no
       cycles) and is as it was when fit returns or raises.
     """
@@ -111,7 +112,8 @@ def fit(
     else:
         total = steps
     params = optimizer.params
-    replays = _Replays(model) if compile else None
+    backend = _backend(compile)
+    replays = _Replays(model, backend) if backend is not None else None
     history: list[float] = []
     with progress_bar(total=total, desc=desc, disable=not progress, unit="step", leave=True) as bar, autodiff.gc_paused():
         while len(history) < total:
@@ -141,6 +143,18 @@ def fit(
     return history
 
 
+BACKENDS = {True: "python", "python": "python", "numpy": "numpy"}
+
+
+def _backend(compile: object) -> str | None:
+    """``fit``'s ``compile=`` as a replay backend: None (eager), "python" or "numpy"."""
+    if compile is False or compile is None:
+        return None
+    if (type(compile) is bool or isinstance(compile, str)) and compile in BACKENDS:
+        return BACKENDS[compile]
+    raise ValueError(f"fit: compile must be False, True (the Python replay), 'python' or 'numpy', got {compile!r}"[:200])
+
+
 class _Replay:
     """One batch's replayed outputs, as leaves the loss is computed on, and their way back."""
 
@@ -156,10 +170,10 @@ class _Replay:
 
 
 class _Replays:
-    """``fit(compile=True)``: one compiled forward and backward of the model per batch shape."""
+    """``fit(compile=...)``: one compiled forward and backward of the model per batch shape."""
 
-    def __init__(self, model: Callable) -> None:
-        self.model = model
+    def __init__(self, model: Callable, backend: str) -> None:
+        self.model, self.backend = model, backend
         self.cache: dict[tuple, tuple[autodiff.Compiled, list[int | None]]] = {}
 
     def forward(self, Xb: list) -> _Replay:
@@ -173,7 +187,7 @@ class _Replays:
                 layout.extend(None if isinstance(o, Value) else len(o) for o in outs)
                 return outs
 
-            self.cache[key] = autodiff.compile(outputs, Xb), layout
+            self.cache[key] = autodiff.compile(outputs, Xb, backend=self.backend), layout
         compiled, layout = self.cache[key]
         return _Replay(compiled, layout, compiled.forward(Xb))
 

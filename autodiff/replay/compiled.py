@@ -15,18 +15,19 @@ kinks of relu, abs, max, min and leaky_relu are not: each replay takes the side 
 from __future__ import annotations
 
 import builtins
+import functools
 import threading
 from collections.abc import Callable, Sequence
+from itertools import chain
 from numbers import Real
 from operator import attrgetter
 from typing import NamedTuple
 
 from ..engine import Value
 from ..guards import check_data
-from ..modes import is_grad_enabled
 from .codegen import NAMESPACE, Code, _words, generate
 from .diagnose import diagnose
-from .tape import INPUT, PARAM, RecordError, Tape, record
+from .tape import INPUT, PARAM, Tape
 
 _data = attrgetter("data")
 FAILED = object()  # what a failed forward leaves for backward (in its thread): a refusal, not stale numbers
@@ -40,46 +41,10 @@ class Gradients(NamedTuple):
     params: list[float]
 
 
-def compile(target: Callable | Value | Sequence[Value], *example_args, inputs: Sequence[Value] | None = None,
-            params: Sequence[Value] | None = None) -> Compiled:  # fmt: skip
-    """Record a graph once and return a :class:`Compiled` replay of it.
-
-    - ``compile(fn, *example_args)``: ``fn`` is called once on Values made from the example
-      arguments (numbers, or lists/tuples of them, nested); each leaf so made is an input. It
-      returns a Value (or a list of Values). A replay takes arguments of the same shape.
-    - ``compile(root, inputs=[...])``: the graph already recorded behind ``root`` (a Value or a list
-      of them); ``inputs`` are its leaves given at each replay, as one flat list.
-
-    ``params``, if given, must list every other leaf of the graph (the order of the param gradients);
-    otherwise they are every other leaf, in graph order (``.params``).
-    """
-    if isinstance(target, Value) or (isinstance(target, (list, tuple)) and not callable(target)):
-        if example_args:
-            raise TypeError("compile(root, inputs=[...]) takes no example arguments (they are for a function)")
-        if inputs is None:
-            raise TypeError("compile(root, inputs=[...]): name the leaves the replay is given")
-        leaves = list(inputs)
-        shapes: tuple = (len(leaves),)
-        roots = target
-    elif callable(target):
-        if inputs is not None:
-            raise TypeError("compile(fn, *example_args): the inputs are the leaves made from example_args")
-        if not is_grad_enabled():
-            raise RuntimeError("compile(fn, ...) records fn's graph: call it with grad on (not inside no_grad)")
-        shapes = tuple(_shape(a, f"example argument {i + 1}") for i, a in enumerate(example_args))
-        leaves = []
-        args = [_leaves(a, leaves) for a in example_args]
-        roots = target(*args)
-    else:
-        raise TypeError(f"compile needs a function or a Value, got {type(target).__name__}")
-    single = isinstance(roots, Value)
-    outs = [roots] if single else _flat_outputs(roots)
-    tape = record(outs, leaves, None if params is None else list(params))
-    return Compiled(tape, shapes, single, len(leaves))
-
-
 class Compiled:
     """A recorded graph as code. Call it like the function it came from; see ``compile``."""
+
+    backend = "python"
 
     def __init__(self, tape: Tape, shapes: tuple, single: bool, n_inputs: int) -> None:
         self._tape, self._shapes, self._single, self.n_inputs = tape, shapes, single, n_inputs
@@ -186,9 +151,11 @@ class Compiled:
         shapes = self._shapes
         if len(args) != len(shapes):
             raise TypeError(f"this replay takes {len(shapes)} argument(s) (as it was recorded), got {len(args)}")
-        flat: list = []
-        for i, (a, s) in enumerate(zip(args, shapes)):
-            _flatten(a, s, f"argument {i + 1}", flat)
+        flat = _rows(args, shapes)
+        if flat is None:
+            flat = []
+            for i, (a, s) in enumerate(zip(args, shapes)):
+                _flatten(a, s, f"argument {i + 1}", flat)
         if flat and set(map(type, flat)) == {float}:
             total = builtins.sum(flat)
             if total - total == 0.0:
@@ -276,33 +243,7 @@ def _tuple(names: list[str]) -> str:
     return "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
 
 
-# ---- shapes of the arguments: None a number, an int n a flat list of n numbers, a tuple a nesting ----
-def _shape(x, where: str):
-    if isinstance(x, Value):
-        raise TypeError(f"{where}: give numbers (the compiler makes the leaves), got a Value")
-    if isinstance(x, (list, tuple)):
-        inner = [_shape(e, f"{where}[{i}]") for i, e in enumerate(x)]
-        return len(inner) if all(s is None for s in inner) else tuple(inner)
-    _number(x, where)
-    return None
-
-
-def _leaves(x, out: list[Value]):
-    if isinstance(x, (list, tuple)):
-        return [_leaves(e, out) for e in x]
-    v = Value(check_data(x, "compile's example"))
-    out.append(v)
-    return v
-
-
-def _flat_outputs(roots) -> list[Value]:
-    if isinstance(roots, Value):
-        return [roots]
-    if isinstance(roots, (list, tuple)):
-        return [v for r in roots for v in _flat_outputs(r)]
-    raise RecordError(f"the function must return a Value or a list of Values, got {type(roots).__name__}")
-
-
+# ---- the arguments' shapes (``front._shape`` records them) ----------------------------------------------
 def _flatten(x, shape, where: str, out: list) -> None:
     if shape is None:
         out.append(x)
@@ -320,6 +261,35 @@ def _flatten(x, shape, where: str, out: list) -> None:
     else:
         for i, (e, s) in enumerate(zip(x, shape)):
             _flatten(e, s, f"{where}[{i}]", out)
+
+
+def _rows(args, shapes) -> list | None:
+    """The flat inputs when every argument is a number, a flat list or a list of flat lists of the
+    recorded lengths (a batch's rows); None for anything else (``_flatten`` then checks each place)."""
+    flat: list = []
+    for a, s in zip(args, shapes):
+        if s is None:
+            flat.append(a)
+            continue
+        if (type(a) is not list and type(a) is not tuple) or len(a) != (s if type(s) is int else len(s)):
+            return None
+        if type(s) is int:
+            flat.extend(a)
+            continue
+        lengths = _row_lengths(s)
+        if lengths is None or not set(map(type, a)) <= _SEQUENCES or list(map(len, a)) != lengths:
+            return None
+        flat.extend(chain.from_iterable(a))
+    return flat
+
+
+_SEQUENCES = {list, tuple}
+
+
+@functools.lru_cache(maxsize=64)
+def _row_lengths(shape: tuple) -> list[int] | None:
+    """The rows' lengths when a shape is a list of flat lists, else None."""
+    return list(shape) if all(type(t) is int for t in shape) else None
 
 
 def _count(shape) -> str:
@@ -349,7 +319,7 @@ def _number(x, where: str) -> float:
     return check_data(x, where)
 
 
-__all__ = ["Compiled", "Gradients", "compile"]
+__all__ = ["Compiled", "Gradients"]
 
 
 def _accumulate(params, grads) -> None:

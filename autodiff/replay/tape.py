@@ -40,16 +40,18 @@ class Tape(NamedTuple):
     entries: list[Entry]
     outputs: list[int]  # the entries the recorded roots are
     params: list[Value]  # the leaves read live at each replay, in slot order
+    values: list[Value] | None = None  # every recorded Value in entry order, when asked to keep them
 
 
 class RecordError(ValueError):
     """The graph cannot be compiled as asked (an unknown operation, a wrong leaf set)."""
 
 
-def record(roots: list[Value], inputs: list[Value], params: list[Value] | None) -> Tape:
+def record(roots: list[Value], inputs: list[Value], params: list[Value] | None, keep: bool = False) -> Tape:
     """The tape of the graph that ends in ``roots``. ``inputs`` become x0, x1, … (given at each
     replay); every other leaf is a param (its ``.data`` read at each replay, its ``.grad`` added
-    to by ``__call__``/``backward``), in graph order unless ``params`` fixes the list."""
+    to by ``__call__``/``backward``), in graph order unless ``params`` fixes the list. ``keep``: the
+    tape holds the recorded Values too (``values``: the numpy plan names the nodes each group covers)."""
     for i, r in enumerate(roots):
         if not isinstance(r, Value):
             raise RecordError(f"output {i} is a {type(r).__name__}, not a Value")
@@ -57,7 +59,8 @@ def record(roots: list[Value], inputs: list[Value], params: list[Value] | None) 
     index: dict[int, int] = {}
     entries: list[Entry] = []
     found: list[Value] = []
-    for v in merged_order(roots):
+    order = merged_order(roots)
+    for v in order:
         index[id(v)] = k = len(entries)
         if v.is_leaf:
             if id(v) in slot_of:
@@ -69,7 +72,7 @@ def record(roots: list[Value], inputs: list[Value], params: list[Value] | None) 
             entries.append(_entry(v, index, k))
     if params is not None:
         found = _reorder(entries, found, params, slot_of)
-    return Tape(entries, [index[id(r)] for r in roots], found)
+    return Tape(entries, [index[id(r)] for r in roots], found, order if keep else None)
 
 
 def _entry(v: Value, index: dict[int, int], k: int) -> Entry:

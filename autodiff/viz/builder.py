@@ -125,8 +125,14 @@ class Builder:
             text = html_text("?" if g is None else fmt(g, o.digits))
             rows.append("<HR/>")
             rows.append(row(text, "grad ", ink=GRAD_INK if g is not None else MUTED_INK, size=12, width=w))
+        keyed = o.colouring
+        if keyed is not None and v in keyed.captions:
+            rows.append(row(html_text(keyed.captions[v]), "", ink=MUTED_INK, size=9, width=w))
         label = f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{"".join(rows)}</TABLE>>'
-        fill = fill_colour(g, self.scale) if (o.color and o.show_grad and g is not None) else NEUTRAL
+        if keyed is not None:
+            fill = keyed.colours.get(v, NEUTRAL)
+        else:
+            fill = fill_colour(g, self.scale) if (o.color and o.show_grad and g is not None) else NEUTRAL
         attrs = {
             "label": label,
             "shape": "box",

@@ -19,7 +19,7 @@ are escaped (control characters shown as ``\\x..`` escapes, long names cut with 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from ..engine import Value
@@ -67,6 +67,8 @@ def draw(
     digits: int = 4,
     collapse: Iterable[str] | str | int = (),
     max_nodes: int | None = 2000,
+    node_colours: Mapping[Value, str] | None = None,
+    groups: object | None = None,
 ) -> graphviz.Digraph:
     """The computation graph ending in ``root`` as a ``graphviz.Digraph`` (shows itself in Jupyter).
 
@@ -82,10 +84,15 @@ def draw(
                 names: "layers.0", "layers.0.neurons.3", a name prefix ("neurons" boxes every
                 neurons.j) or a glob ("layers.*")
     max_nodes   refuse larger graphs at once (GraphTooLargeError); None for no limit
+    node_colours  fill by your own key instead of the gradient: {Value: "#rrggbb"} (others unfilled)
+    groups      a numpy replay's plan (``autodiff.compile(root, inputs=..., backend="numpy").plan``, of
+                this very graph): each node filled by the batched group it runs in and captioned
+                "group k" (``legend`` lists them); nodes in no group (leaves) are unfilled
     """
     options = DrawOptions.make(
         rankdir=rankdir, show_grad=show_grad, show_local=show_local, color=color, highlight=highlight,
         legend=legend, digits=digits, collapse=collapse, max_nodes=max_nodes,
+        node_colours=node_colours, groups=groups,
     )  # fmt: skip
     return build(root, options)
 

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from ..engine import Value
 from ..text.display import check_digits
 from .clusters import collapse_spec
+from .groups import Colouring, group_colours, node_colours
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 
@@ -25,6 +26,13 @@ class DrawOptions(NamedTuple):
     digits: int = 4
     collapse: tuple[str, ...] | int = ()
     max_nodes: int | None = 2000
+    node_colours: Colouring | None = None  # given as {Value: "#rrggbb"}
+    groups: Colouring | None = None  # given as a numpy replay's plan
+
+    @property
+    def colouring(self) -> Colouring | None:
+        """The fill by a key of the user's (``node_colours`` or ``groups``), instead of by gradient."""
+        return self.node_colours or self.groups
 
     @classmethod
     def make(cls, **options) -> DrawOptions:
@@ -41,6 +49,12 @@ class DrawOptions(NamedTuple):
             o["highlight"] = _values(o["highlight"], "highlight")
         if "collapse" in o:
             o["collapse"] = collapse_spec(o["collapse"])
+        if o.get("node_colours") is not None and o.get("groups") is not None:
+            raise ValueError("give node_colours or groups, not both (groups colours each node by its group)")
+        if o.get("node_colours") is not None:
+            o["node_colours"] = node_colours(o["node_colours"])
+        if o.get("groups") is not None:
+            o["groups"] = group_colours(o["groups"])
         m = o.get("max_nodes", 2000)
         if m is not None and (type(m) is not int or m < 1):
             raise ValueError(f"max_nodes must be a positive int or None (no limit), got {m!r}")

@@ -70,7 +70,10 @@ def legend(o) -> str:
         + (f', below the line <FONT COLOR="{GRAD_INK}">grad</FONT> = ∂output/∂node' if o.show_grad else "")
         + "</TD></TR>",
     ]
-    if o.show_grad and o.color:
+    keyed = o.colouring
+    if keyed is not None:
+        lines += [f'<TR><TD BGCOLOR="{c}" ALIGN="LEFT" COLSPAN="2">{html_text(text)}</TD></TR>' for c, text in keyed.key]
+    elif o.show_grad and o.color:
         lines.append(f'<TR><TD BGCOLOR="{pos}">grad &gt; 0</TD><TD BGCOLOR="{neg}">grad &lt; 0</TD></TR>')
         lines.append(f'<TR><TD BGCOLOR="{weak_pos}">small</TD><TD BGCOLOR="{weak_neg}">small</TD></TR>')
     lines.append('<TR><TD ALIGN="LEFT" COLSPAN="2">circle or oval: operation (gate); dashed box: plain number</TD></TR>')
