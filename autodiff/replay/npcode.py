@@ -168,7 +168,7 @@ class Code:
         if (start, stop) in self._owner:
             return self._owner[(start, stop)]
         runs, at = [], start  # whole outputs of consecutive groups: [o7, o8]
-        ends = {a: (b, o) for (a, b), o in self._owner.items()}
+        ends = {a: (b, o) for (a, b), o in self._owner.items() if b > a}  # (no inputs: x is empty)
         while at in ends and at < stop:
             at, o = ends[at]
             runs.append(o)
