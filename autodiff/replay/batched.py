@@ -56,7 +56,8 @@ class Workspace:
 
 class NumpyCompiled(Compiled):
     """A compiled replay whose plan runs on numpy arrays (see ``compile``); same calls as ``Compiled``.
-    ``plan``: the groups (``plan.groups``, ``plan.group_of(v)``); ``source``: the batched program."""
+    ``plan``: the groups (``plan.groups``, ``plan.group_of(v)``); ``source``: the batched program. It
+    keeps the recorded Values (each group's ``nodes``), so the graph lives as long as the replay."""
 
     backend = "numpy"
 
