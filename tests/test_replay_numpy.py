@@ -17,6 +17,9 @@ import threading
 import pytest
 import test_replay as python_replay  # the Python replay's checks, run again on this backend
 import test_replay_safety as python_safety
+from graphgen import INPUT, programs, run
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import autodiff
 import nn
@@ -277,3 +280,44 @@ def test_sums_and_dots_of_several_lengths_are_one_padded_group():
     got = step.gradients(*new)
     assert close(got.value, root.data)
     assert all(close(g, v.grad) for g, v in zip(got.inputs, [v for row in leaves for v in row]))
+
+
+def _batch(program, shared: Value, numbers: list[float], batch: int):
+    """The program on ``batch`` samples: its first input shared by all (a weight), the others per sample;
+    the root the sum of the samples' outputs. None where the engine refuses these numbers."""
+    rows = [[Value(numbers[1 + b * 2 + i]) for i in range(program.n_inputs - 1)] for b in range(batch)]
+    try:
+        outs = [run(program, [shared, *row])[-1] for row in rows]
+    except (ArithmeticError, ValueError):
+        return None
+    if not all(isinstance(o, Value) for o in outs) or any(abs(v.data) > 1e300 for v in outs):
+        return None
+    return [v for row in rows for v in row], autodiff.sum(outs)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(programs(), st.lists(INPUT, min_size=7, max_size=7))
+def test_a_random_program_on_a_batch_equals_eager(program, numbers):
+    """The cross-tool suite's random programs run on a batch of three samples sharing one input: every
+    group has several nodes, the shared input is read by all of them (its gradients summed back), the
+    kinks of each sample fall on their own side; replayed at other numbers, eager's values and
+    gradients to 1e-12."""
+    shared = Value(numbers[0])
+    built = _batch(program, shared, numbers, 3)
+    if built is None:
+        return
+    leaves, root = built
+    step = autodiff.compile(root, inputs=leaves, params=[shared], backend="numpy")
+    assert max(g.size for g in step.plan.groups) >= 3
+    new = [numbers[0], *reversed(numbers[1:])]
+    shared2 = Value(new[0])
+    again = _batch(program, shared2, new, 3)
+    if again is None:
+        return
+    leaves2, root2 = again
+    root2.backward()
+    shared.data = new[0]
+    got = step.gradients([v.data for v in leaves2])
+    assert close(got.value, root2.data), (program, numbers)
+    assert all(close(g, v.grad) for g, v in zip(got.inputs, leaves2)), (program, numbers)
+    assert close(got.params[0], shared2.grad), (program, numbers)

@@ -21,7 +21,7 @@ from ..guards import check_data
 from .codegen import _words
 from .compiled import FAILED, Compiled, _accumulate, _data
 from .diagnose import diagnose
-from .npcode import Code, labels
+from .npcode import Code
 from .plan import Plan
 from .tape import Tape
 
@@ -56,7 +56,8 @@ class Workspace:
 
 class NumpyCompiled(Compiled):
     """A compiled replay whose plan runs on numpy arrays (see ``compile``); same calls as ``Compiled``.
-    ``plan``: the groups (``plan.groups``, ``plan.group_of(v)``); ``source``: the batched program."""
+    ``plan``: the groups (``plan.groups``, ``plan.group_of(v)``); ``source``: the batched program. It
+    keeps the recorded Values (each group's ``nodes``), so the graph lives as long as the replay."""
 
     backend = "numpy"
 
@@ -66,7 +67,7 @@ class NumpyCompiled(Compiled):
         self.n_outputs = len(tape.outputs)
         self.nodes = len(tape.entries)
         self.plan = Plan(tape, n_inputs)
-        self._code = Code(self.plan, labels(self.plan))
+        self._code = Code(self.plan)
         self._texts = {name: _function(name, getattr(self._code, name), self._code.binds)
                        for name in ("forward", "backward", "step")}  # fmt: skip
         self._compiled = {name: builtins.compile(text, "<autodiff.compile numpy>", "exec")

@@ -14,6 +14,8 @@ code: only these, numbers as ``repr`` of floats, and the rows' own templates.
 
 from __future__ import annotations
 
+import bisect
+
 import numpy as np
 
 from .codegen import number
@@ -41,9 +43,10 @@ class Code:
     and the names they need: ``binds[name]`` is ("view", "V" or "G", base, shape, strides), ("buf",
     shape), ("array", ndarray) or ("fn", callable)."""
 
-    def __init__(self, plan: Plan, labels: dict) -> None:
+    def __init__(self, plan: Plan) -> None:
         self.plan, self.binds = plan, {}
-        self._labels = labels
+        self._params = {cell: j for j, cell in enumerate(plan.param_cells)}
+        self._starts = [g.span[0] for g in plan.groups]  # increasing: groups are laid out in order
         self.forward: list[str] = []
         self._back_of: list[tuple[list[str], list[str]]] = []  # per group: its backward and step lines
         self.summary: list[str] = []  # one line per group: what it computes, in the plan's names
@@ -168,7 +171,7 @@ class Code:
         if (start, stop) in self._owner:
             return self._owner[(start, stop)]
         runs, at = [], start  # whole outputs of consecutive groups: [o7, o8]
-        ends = {a: (b, o) for (a, b), o in self._owner.items()}
+        ends = {a: (b, o) for (a, b), o in self._owner.items() if b > a}  # (no inputs: x is empty)
         while at in ends and at < stop:
             at, o = ends[at]
             runs.append(o)
@@ -217,21 +220,21 @@ class Code:
             what = f"{g.op}: {_nodes(g.size, g.op)}"
         return f"# group {g.index} · level {g.level} · {what} ({_ranges(g.entries)})"
 
+    def _cell(self, p: int) -> str:
+        """A cell by what it holds: x[3] an input, p[5] a param, o2[17] group 2's output, or a constant."""
+        if p < self.plan.n_inputs:
+            return f"x[{p}]"
+        if p in self._params:
+            return f"p[{self._params[p]}]"
+        i = bisect.bisect_right(self._starts, p) - 1
+        if i >= 0 and p < self.plan.groups[i].span[1]:
+            return f"o{i}[{p - self._starts[i]}]"
+        return "a constant"
+
     def _where(self, idx: np.ndarray) -> str:
         """Which part of V a block of positions reads: inputs, params, groups' outputs, constants."""
-        plan = self.plan
-        found = []
-        for p in (int(idx.flat[0]), int(idx.flat[-1])):
-            found.append(f"x[{p}]" if p < plan.n_inputs else self._labels.get(p, "a constant"))
+        found = [self._cell(int(idx.flat[0])), self._cell(int(idx.flat[-1]))]
         return found[0] if found[0] == found[1] else f"{found[0]} … {found[1]}"
-
-
-def labels(plan: Plan) -> dict[int, str]:
-    """Each group's output cell → "o3[17]", each param's cell → "p[5]"."""
-    out = {cell: f"p[{j}]" for j, cell in enumerate(plan.param_cells)}
-    for g in plan.groups:
-        out.update((p, f"o{g.index}[{p - g.span[0]}]") for p in range(*g.span))
-    return out
 
 
 def _nodes(n: int, op: str) -> str:

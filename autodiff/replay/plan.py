@@ -98,7 +98,6 @@ class Plan:
             for g in self.groups:
                 g.nodes = tuple(order[k] for k in sorted(g.entries))
                 self._group_of.update((id(v), g.index) for v in g.nodes)
-        self._tape = tape
 
     def group_of(self, v) -> int | None:
         return self._group_of.get(id(v))
