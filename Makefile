@@ -21,8 +21,9 @@ bench: setup
 # in build/notebooks/, with an index page; offline: nothing is fetched from a CDN.
 # MathJax comes once from the npm registry (npm: through apt-get when missing and we are root).
 notebooks: setup
-	@command -v npm >/dev/null 2>&1 || test -f build/notebooks/mathjax/tex-svg-full.js || $(MAKE) --no-print-directory npm \
-	  || echo "npm is missing (sudo apt-get install npm): the pages will show the maths as TeX"
+	@command -v npm >/dev/null 2>&1 || test -f build/notebooks/mathjax/tex-svg-full.js || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq npm >/dev/null; \
+	  else echo "npm is missing (sudo apt-get install npm): the pages will show the maths as TeX"; fi; }
 	$(PY) tools/build_notebooks.py notebooks build/notebooks
 
 # The playground as a static site in build/site/ (Python and the engine run in the browser, Pyodide):
