@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import importlib.util
 import os
 import shutil
 import threading
@@ -54,8 +55,18 @@ def browser_missing() -> str | None:
     return None
 
 
-class Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site's folder, quietly, noting each path and the bytes of its body."""
+def _serve_site():
+    """``tools/serve_site.py`` (``make serve``), whose handler the test server uses: the same types and
+    the same gzip-compressed bodies as a reader of ``make serve`` gets."""
+    spec = importlib.util.spec_from_file_location("serve_site", ROOT / "tools" / "serve_site.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Handler(_serve_site().SiteHandler):
+    """Serves the site's folder as ``make serve`` does, quietly, noting each path and the bytes of its body
+    as sent (compressed when it was)."""
 
     def log_message(self, *args) -> None:
         pass
