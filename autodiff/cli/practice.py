@@ -21,9 +21,8 @@ import sys
 from ..text.display import eq
 from ..verify.exercise import MAX_SEED, Exercise, exercise
 from ..verify.exercise_levels import LEVELS
-from ..viz.style import printable
 from .commands import UsageError
-from .steps import MAX_UNREADABLE, answer_line
+from .steps import Asker
 
 
 def add_command(command, whole_number) -> None:
@@ -75,33 +74,17 @@ def _header(ex: Exercise, fresh: bool) -> None:
 
 
 def _ask(ex: Exercise, stream, echo: bool) -> int:
-    unreadable = 0
+    asker = Asker(stream, echo=echo, what="practice", summary=ex.score)
     for b in ex.blanks:
-        while True:
-            sys.stdout.write(f"{b.index + 1}/{len(ex)}. {b.prompt} = ? ")
-            sys.stdout.flush()
-            try:
-                line = answer_line(stream)
-            except KeyboardInterrupt:
-                print()
-                print(f"{ex.score()} (interrupted)")
-                return 130
-            if not line:
-                print()
-                print(f"the input ended: {ex.score()}")
-                return 1
-            if echo:
-                print(printable(line.strip(), 80))  # what was typed, control characters escaped
-            try:
-                verdict = ex.answer(b.index, line)
-            except ValueError as err:
-                unreadable += 1
-                if unreadable >= MAX_UNREADABLE:
-                    print(ex.score())
-                    raise UsageError(f"{unreadable} answers were not numbers: the practice stops") from None
-                print(f"  {printable(str(err), 200)}; type a number such as -4 or 1/2")
-                continue
-            break
+        try:
+            verdict = asker.ask(f"{b.index + 1}/{len(ex)}. {b.prompt}", lambda line, b=b: ex.answer(b.index, line))
+        except KeyboardInterrupt:
+            print()
+            print(f"{ex.score()} (interrupted)")
+            return 130
+        if verdict is None:
+            print(f"the input ended: {ex.score()}")
+            return 1
         print("  " + verdict.message.replace("\n", "\n  "))
     score = ex.score()
     print(score)

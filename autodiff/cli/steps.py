@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from ..engine import Value
 from ..graph import topological_order
@@ -188,7 +189,6 @@ MAX_UNREADABLE = 20  # lines that are not numbers, over the whole quiz (then the
 
 def run_quiz(args: argparse.Namespace) -> int:
     from ..verify.quiz import Quiz, read_number
-    from ..viz.style import printable
 
     if args.expression == "-":
         raise UsageError("the quiz reads its answers from standard input: give the expression as an argument")
@@ -199,33 +199,47 @@ def run_quiz(args: argparse.Namespace) -> int:
     L = names[out]
     print(f"quiz: the backward pass of {L} = {clip(expr.text, 120)} = {quiz.root.data:.6g}; ∂{L}/∂{L} = 1")
     print(f"{len(quiz)} question{'' if len(quiz) == 1 else 's'}; one answer a line")
-    echo = not sys.stdin.isatty()
-    unreadable = 0
+    asker = Asker(None, echo=not sys.stdin.isatty(), what="quiz", summary=quiz.summary)
     for i, v in enumerate(quiz.questions, 1):
-        while True:
-            sys.stdout.write(f"{i}. {quiz.prompt(v)} = ? ")
-            sys.stdout.flush()
-            line = answer_line()
-            if not line:
-                print()
-                print(quiz.summary())
-                raise UsageError(f"standard input ended after {len(quiz.answers)} of {len(quiz)} answers")
-            if echo:
-                print(printable(line.strip(), 80))  # what was typed, control characters escaped
-            try:
-                value = read_number(line)
-            except ValueError as err:
-                unreadable += 1
-                if unreadable >= MAX_UNREADABLE:
-                    print(quiz.summary())
-                    raise UsageError(f"{unreadable} answers were not numbers: the quiz stops") from None
-                print(f"  {printable(str(err), 200)}; type a number such as -4 or 1/2 (or inf)")
-                continue
-            break
+        value = asker.ask(f"{i}. {quiz.prompt(v)}", read_number, hint="type a number such as -4 or 1/2 (or inf)")
+        if value is None:
+            print(quiz.summary())
+            raise UsageError(f"standard input ended after {len(quiz.answers)} of {len(quiz)} answers")
         print("  " + quiz.answer(v, value).text(names).replace("\n", "\n  "))
     print(quiz.summary())
     right, total = quiz.score
     return 0 if right == total else 1
+
+
+class Asker:
+    """Asks one question a line until an answer reads (``read`` raises ValueError for one that does not),
+    echoing what was typed when it is piped in; more than ``MAX_UNREADABLE`` unreadable lines over the
+    whole session stop it (a UsageError, after ``summary()``)."""
+
+    def __init__(self, stream, echo: bool, what: str, summary: Callable[[], object]) -> None:
+        self.stream, self.echo, self.what, self.summary, self.unreadable = stream, echo, what, summary, 0
+
+    def ask(self, prompt: str, read: Callable[[str], object], hint: str = "type a number such as -4 or 1/2"):
+        """What ``read`` made of the first line that reads, or None at the end of the input."""
+        from ..viz.style import printable
+
+        while True:
+            sys.stdout.write(f"{prompt} = ? ")
+            sys.stdout.flush()
+            line = answer_line(self.stream)
+            if not line:
+                print()
+                return None
+            if self.echo:
+                print(printable(line.strip(), 80))  # what was typed, control characters escaped
+            try:
+                return read(line)
+            except ValueError as err:
+                self.unreadable += 1
+                if self.unreadable >= MAX_UNREADABLE:
+                    print(self.summary())
+                    raise UsageError(f"{self.unreadable} answers were not numbers: the {self.what} stops") from None
+                print(f"  {printable(str(err), 200)}; {hint}")
 
 
 def answer_line(stream=None) -> str:
