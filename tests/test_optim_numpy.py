@@ -94,10 +94,13 @@ def test_a_zero_denominator_gives_the_loops_nan_and_infinities(monkeypatch, eps)
         assert loop[0][0][:4] == bits([float("nan"), float("nan"), float("-inf"), float("inf")], nan_sign=True)
 
 
-def test_value_gradients_from_create_graph_are_read_for_their_data(monkeypatch):
+@pytest.mark.parametrize("values", [False, True])
+def test_value_and_int_gradients_are_read_as_the_loop_reads_them(monkeypatch, values):
+    """Values left by create_graph are read for their data; ints (a user's p.grad = 3) as floats."""
     rng = random.Random(7)
     start = [rng.uniform(-1, 1) for _ in range(80)]
-    grads = [[("value", g) if i % 3 else g for i, g in enumerate(row)] for row in gradients(rng, 80, 4, False)]
+    grads = [[round(g * 100) if i % 5 == 0 else ("value", g) if values and i % 3 else g for i, g in enumerate(row)]
+             for row in gradients(rng, 80, 4, False)]  # fmt: skip
     both(monkeypatch, start, grads, lr=0.1, weight_decay=0.01)
 
 
