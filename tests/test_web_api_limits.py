@@ -116,9 +116,9 @@ def test_numbers_json_cannot_hold_come_as_text():
     assert got["ok"] and got["inputs"]["x"]["grad"] == "inf"  # √x at 0: an infinite gradient, as PyTorch's
 
 
-def test_each_call_on_a_100_node_graph_is_fast():
-    """The site's target is 300 ms per action in Pyodide (2-3× slower than CPython): here, at most 100 ms,
-    the best of three runs (the machine is shared)."""
+def test_each_call_on_a_100_node_graph_answers():
+    """Every call on a graph of about 100 nodes (the site's unit for its 300 ms per action, timed in the
+    browser by ``benchmarks/site_speed.py``, never here: the machines are shared) answers, in JSON."""
     terms = " + ".join(f"w{i}*x{i}" for i in range(24))
     values = {**{f"w{i}": 0.1 * i - 1 for i in range(24)}, **{f"x{i}": 0.05 * i for i in range(24)}}
     request = {"expr": f"tanh({terms})", "values": values, "wrt": "x3"}
@@ -130,17 +130,10 @@ def test_each_call_on_a_100_node_graph_is_fast():
              ("example", {"key": "three_layer_network"}), ("exercise", {"seed": 7, "level": 5}),
              ("answer", {"seed": 7, "level": 5, "index": 3, "answer": "0.5", "history": {"0": "1", "1": "2"}}),
              ("link", {"hash": "#expr=tanh(w*x%2Bb)&w=0.7&x=1.3&b=-0.2"}), ("examples", {})]  # fmt: skip
-    times = {}
     for name, req in calls:
-        text = json.dumps(req)
-        best = float("inf")
-        for _ in range(3):
-            started = time.perf_counter()
-            assert json.loads(call(name, text))["ok"]
-            best = min(best, time.perf_counter() - started)
-        times[name] = round(best * 1000, 1)
-    print("best of three, ms:", times)
-    assert max(times.values()) <= 100, times
+        assert json.loads(call(name, json.dumps(req)))["ok"], name
+    checked = json.loads(call("check", json.dumps(request)))
+    assert checked["first_wrong"] == "n5"  # the one gradient planted wrong
 
 
 def test_importing_the_api_loads_no_heavy_package():
