@@ -31,7 +31,8 @@ notebooks: setup
 # the lessons' pages (`make notebooks` first, when build/notebooks/ has none). `make serve` serves it.
 site: setup
 	@test -f build/notebooks/index.html || $(MAKE) --no-print-directory notebooks
-	@command -v npm >/dev/null 2>&1 || ls build/cache/*.tgz >/dev/null 2>&1 || $(MAKE) --no-print-directory npm
+	@command -v npm >/dev/null 2>&1 || { ls build/cache/*.tgz >/dev/null 2>&1 && command -v node >/dev/null 2>&1; } \
+	  || $(MAKE) --no-print-directory npm  # npm fetches Pyodide once; node compiles the site's bytecode
 	$(PY) tools/build_site.py build/site
 
 PORT ?= 8000

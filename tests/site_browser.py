@@ -216,3 +216,85 @@ def engine_call(driver, site_url: str, name: str, request: dict, draw: bool = Fa
     ``draw``, lay out the answer's DOT (one or a dict of them) with graphviz.js: {answer, callMs, layoutMs}
     timed in the page, or {error}. The page must be one of the site's, with its engine started."""
     return driver.execute_async_script(CALL, site_url, name, request, draw)
+
+
+# ---- the playground page's own timings (window.autodiffTimings: each action, from the event to the page shown)
+
+
+def timings(driver) -> list[dict]:
+    return driver.execute_script("return window.autodiffTimings || []")
+
+
+def wait_actions(driver, since: int, *names: str) -> list[dict]:
+    """Wait until the page has timed each action in ``names`` after the first ``since`` ones."""
+    script = ("const t = (window.autodiffTimings || []).slice(arguments[0]).map(x => x.action);"
+              "return arguments[1].every(n => t.includes(n));")  # fmt: skip
+    wait_for(driver, script, 60, since, list(names))
+    return timings(driver)[since:]
+
+
+def hundred_nodes() -> tuple[str, dict[str, float]]:
+    """tanh(w0·x0 + ... + w24·x24): 25 weights, 25 inputs, 25 products, 24 sums and tanh, 100 nodes."""
+    expr = "tanh(" + " + ".join(f"w{i}*x{i}" for i in range(25)) + ")"
+    values = {
+        **{f"w{i}": round(0.1 * (i % 7) - 0.3, 2) for i in range(25)},
+        **{f"x{i}": round(0.05 * i, 2) for i in range(25)},
+    }
+    return expr, values
+
+
+def compute_from_the_form(driver, expr: str, values: dict) -> list[dict]:
+    """Type the expression and values into the playground and press Compute; the page's timings of the
+    compute and of the step player's load ("steps") that follows it."""
+    driver.find_element("css selector", "button.tab[data-view=playground]").click()
+    for box, typed in (("expr", expr), ("values", ", ".join(f"{k}={v}" for k, v in values.items())), ("names", "")):
+        driver.execute_script("document.getElementById(arguments[0]).value = arguments[1]", box, typed)
+    since = len(timings(driver))
+    driver.find_element("id", "compute").click()
+    return wait_actions(driver, since, "compute", "steps")
+
+
+def check_form(driver, expr: str) -> list:
+    """The rows of "check my backward pass", once the form is built for ``expr`` (after the result shows)."""
+    wait_for(driver, "return document.getElementById('check-expr').textContent === arguments[0]", 10, expr)
+    return driver.find_elements("css selector", "#check-nodes tbody tr")
+
+
+def player_steps(driver, clicks: int = 10) -> float:
+    """The mean time (ms) of a step of the player shown in the page's frame (``clicks`` presses of next)."""
+    driver.switch_to.frame(driver.find_element("id", "player-frame"))
+    try:
+        return driver.execute_script(
+            "const t = performance.now(); for (let i = 0; i < arguments[0]; i++) document.getElementById('next').click();"
+            "return (performance.now() - t) / arguments[0];", clicks)  # fmt: skip
+    finally:
+        driver.switch_to.default_content()
+
+
+def each_action_on_100_nodes(driver, runs: int = 3) -> dict[str, list[float]]:
+    """On the open playground page: compute, the step player's load, check, the chain rule for an input
+    (derive) and a player step on the 100-node graph, each ``runs`` times after a first warm-up compute;
+    the page's own times (ms) by action."""
+    from selenium.webdriver.support.select import Select
+
+    expr, values = hundred_nodes()
+    compute_from_the_form(driver, expr, values)  # a first run: Graphviz's WebAssembly warm
+    done: dict[str, list[float]] = {}
+    for k in range(runs):
+        for t in compute_from_the_form(driver, expr, {**values, "w0": -0.3 + 0.01 * (k + 1)}):
+            done.setdefault(t["action"], []).append(t["ms"])
+    rows = check_form(driver, expr)
+    assert len(rows) == 100, len(rows)
+    driver.find_element("css selector", "button.tab[data-view=check]").click()
+    driver.find_element("css selector", "#check-nodes tbody tr input").send_keys("1")
+    for _ in range(runs):
+        since = len(timings(driver))
+        driver.find_element("id", "check-run").click()
+        done.setdefault("check", []).extend(t["ms"] for t in wait_actions(driver, since, "check"))
+    driver.find_element("css selector", "button.tab[data-view=playground]").click()
+    for name in (f"{'xw'[k % 2]}{(7 * k + 7) % 25}" for k in range(runs)):  # x7, w14, x21, ...: each a change
+        since = len(timings(driver))
+        Select(driver.find_element("id", "wrt")).select_by_value(name)
+        done.setdefault("derive", []).extend(t["ms"] for t in wait_actions(driver, since, "derive"))
+    done["step"] = [player_steps(driver) for _ in range(runs)]
+    return done

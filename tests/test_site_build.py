@@ -8,12 +8,13 @@ headless, from a test-started server on 127.0.0.1, every other address blocked (
   lays the DOT out into the boxes and wires the system's ``dot`` draws.
 - No request leaves the site (every URL fetched by the page and by the worker is the server's; an outside
   fetch fails); no console error; the first load transfers at most 15 MB (bytes the server sent, checked
-  against the Resource Timing entries); first interactive (Python started, the engine imported) within
-  3 s of navigation start, measured in the page (the best of up to three cold starts, each in a browser
-  just started: other work only adds time); an action on a graph of 100 nodes (compute and its drawing
-  laid out) within 300 ms; a worker that cannot start says why in one line. The two times are measured
-  alone (``AUTODIFF_SITE_TIMING=1``, a step of ``.ci/run`` after the suite), not while the suite's other
-  worker runs beside them on the same cores.
+  against the Resource Timing entries); the page reports first interactive (Python started, the engine
+  imported) and the worker's split of it; an action on a graph of 100 nodes (compute and its drawing laid
+  out) completes; a worker that cannot start says why in one line. How long these take is measured by
+  ``benchmarks/site_speed.py`` alone (a step of ``.ci/run`` after the suite), not here beside other tests.
+- The bytecode: the standard library's modules a start imports come as .pyc in ``python_stdlib.zip``, and
+  the wheels carry unchecked hash-based .pyc beside their imported modules, compiled by one CPython;
+  importing the site's API pulls in no command-line machinery (argparse, importlib.metadata, subprocess).
 
 Without a built site, chromium/chromedriver or selenium these skip and say why; ``.ci/run`` builds the
 site first and fails if they skip."""
@@ -36,8 +37,8 @@ from site_browser import (  # noqa: F401 (the harness's fixtures)
     browser,
     console_errors,
     engine_call,
+    hundred_nodes,
     load_quietly,
-    new_browser,
     open_page,
     resources,
     site_dir,
@@ -48,10 +49,6 @@ import autodiff
 from autodiff import Value
 
 MB = 1_000_000
-TIMED = pytest.mark.skipif(
-    os.environ.get("AUTODIFF_SITE_TIMING") != "1",
-    reason="the site's speed is measured alone, not beside other tests: AUTODIFF_SITE_TIMING=1 (.ci/run's own step)",
-)
 VALUES = {"x": -2.0, "y": 5.0, "z": -4.0}
 SHOTS = Path(os.environ.get("AUTODIFF_SCREENSHOTS") or tempfile.mkdtemp(prefix="autodiff-site-"))
 
@@ -113,6 +110,57 @@ def test_the_site_runs_this_trees_code(site_dir):
     assert not stale, f"build/site is older than the sources ({stale[:5]}): run `make site`"
 
 
+def test_the_start_s_python_comes_as_bytecode(site_dir):
+    """What a start imports is compiled once, at build time, by the site's own CPython: sourceless .pyc in
+    the standard library's zip, unchecked hash-based .pyc beside the wheels' .py (flags 0b01), all of one
+    magic number; each wheel's RECORD names every file with its sha256."""
+    import base64
+    import hashlib
+
+    with zipfile.ZipFile(site_dir / "vendor" / "pyodide" / "python_stdlib.zip") as stdlib:
+        names = set(stdlib.namelist())
+        magic = {stdlib.read(n)[:4] for n in names if n.endswith(".pyc")}
+    for module in ("encodings/__init__", "os", "json/__init__", "re/__init__", "dataclasses", "fractions"):
+        assert f"{module}.pyc" in names and f"{module}.py" not in names, module
+    assert "__phello__/spam.py" in names  # what no start imports stays source
+    manifest = json.loads((site_dir / "engine" / "manifest.json").read_text())
+    for wheel_path in manifest["wheels"]:
+        with zipfile.ZipFile(site_dir / wheel_path) as wheel:
+            files = {n: wheel.read(n) for n in wheel.namelist()}
+        cached = {n: data for n, data in files.items() if n.endswith(".pyc")}
+        assert cached, wheel_path
+        for name, data in cached.items():
+            folder, _, base = name.rpartition("/__pycache__/")
+            assert f"{folder}/{base.split('.')[0]}.py" in files, name  # beside its source
+            assert int.from_bytes(data[4:8], "little") == 0b01, name  # hash-based, unchecked
+            magic.add(data[:4])
+        (record,) = [n for n in files if n.endswith(".dist-info/RECORD")]
+        rows = {line.split(",")[0]: line.split(",")[1] for line in files[record].decode().splitlines()}
+        assert rows.keys() == files.keys(), wheel_path
+        for name, data in files.items():
+            if name != record:
+                digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+                assert rows[name] == f"sha256={digest}", name
+    assert len(magic) == 1  # one CPython compiled them all
+    (ours,) = [w for w in manifest["wheels"] if Path(w).name.startswith("autodiff-")]
+    with zipfile.ZipFile(site_dir / ours) as wheel:
+        assert {"autodiff/__pycache__/engine.cpython-314.pyc", "autodiff/web/__pycache__/api.cpython-314.pyc"} <= set(
+            wheel.namelist())
+
+
+def test_the_site_api_imports_no_command_line_machinery():
+    """Importing autodiff.web.api (the worker's start) loads neither the command's parser nor argparse,
+    importlib.metadata (email, ...), subprocess or tempfile: each a cost of every page load."""
+    import subprocess
+    import sys
+
+    heavy = ("argparse", "importlib.metadata", "email", "subprocess", "tempfile", "autodiff.cli.app",
+             "autodiff.cli.commands")  # fmt: skip
+    code = f"import sys, autodiff.web.api; print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.strip() == ""
+
+
 # ---- in the browser ----
 
 
@@ -150,13 +198,6 @@ def same(ours, theirs, path="answer"):
 
 
 SHARED_LINK = {"expr": "tanh(w*x+b)", "values": {"w": 0.7, "x": 1.3, "b": -0.2}}
-
-
-def wide_neuron(n: int = 25) -> dict:
-    """tanh(w0·x0 + ... + w24·x24): a graph of 100 nodes (50 inputs, 25 products, 24 sums, tanh)."""
-    expr = "tanh(" + " + ".join(f"w{i}*x{i}" for i in range(n)) + ")"
-    values = {**{f"w{i}": round(0.1 * i - 1, 3) for i in range(n)}, **{f"x{i}": round(0.5 - 0.03 * i, 3) for i in range(n)}}
-    return {"expr": expr, "values": values}
 
 
 @pytest.mark.parametrize(("name", "request_"), [
@@ -198,16 +239,13 @@ def test_every_call_finds_its_modules_in_the_browser(boot, browser, site_server)
         ask("answer", {"seed": 7, "level": level, "index": 0, "answer": "1"})
 
 
-@TIMED
-def test_an_action_on_100_nodes_within_300_ms(boot, browser, site_server):
-    """compute on a 100-node graph and its drawing laid out, timed in the page (the best of three)."""
+def test_an_action_on_100_nodes_completes_with_its_drawing(boot, browser, site_server):
+    """compute on a 100-node graph, and its drawing laid out, timed in the page (the times: the benchmark's)."""
     pytest.importorskip("autodiff.web.api", reason="this tree has no autodiff.web.api (branch site-api)")
-    runs = [engine_call(browser, site_server.url, "compute", wide_neuron(), draw=True) for _ in range(3)]
-    assert all(r["answer"]["ok"] and len(r["answer"]["nodes"]) == 100 and r["svgs"] == 1 for r in runs)
-    totals = [r["callMs"] + r["layoutMs"] for r in runs]
-    said = ", ".join(f"{r['callMs']:.0f} + {r['layoutMs']:.0f} ms" for r in runs)
-    print(f"compute + layout, 100 nodes: {said} (load average {os.getloadavg()[0]:.1f})")
-    assert min(totals) <= 300, said
+    expr, values = hundred_nodes()
+    run = engine_call(browser, site_server.url, "compute", {"expr": expr, "values": values}, draw=True)
+    assert run["answer"]["ok"] and len(run["answer"]["nodes"]) == 100 and run["svgs"] == 1
+    assert run["callMs"] >= 0 and run["layoutMs"] >= 0
 
 
 def test_wasm_graphviz_draws_what_dot_draws(boot, browser):
@@ -291,27 +329,16 @@ def test_the_playground_page_first_load_transfers_at_most_15_mb(site_server):
     assert errors == []
 
 
-def cold_start(site_server) -> float:
-    """First interactive (ms) of the self-test page in a browser just started: a browser that has
-    compiled Pyodide's WebAssembly once reuses it, even with its HTTP cache off."""
-    driver = new_browser()
-    try:
-        return open_page(driver, site_server.url + "engine/selftest.html")["ready"]["interactiveMs"]
-    finally:
-        driver.quit()
-
-
-@TIMED
-def test_first_interactive_within_3_s(boot, site_server):
-    times = [boot[0]["ready"]["interactiveMs"]]  # the module's browser: its first page was this one
-    while min(times) > 3000 and len(times) < 3:
-        times.append(cold_start(site_server))
-    seconds = boot[0]["ready"]["seconds"]
-    said = (f"first interactive: {', '.join(f'{t / 1000:.2f} s' for t in times)} (in the first: Pyodide "
-            f"{seconds['pyodide']:.2f} s, wheels {seconds['wheels']:.2f} s, import {seconds['import']:.2f} s; "
-            f"load average {os.getloadavg()[0]:.1f})")  # fmt: skip
-    print(said)
-    assert min(times) <= 3000, said
+def test_first_interactive_is_reported_with_its_split(boot):
+    """The page says when the engine answered ready (navigation start → Python started and the API
+    imported) and the worker says what it spent: what ``benchmarks/site_speed.py`` reports."""
+    ready = boot[0]["ready"]
+    seconds = ready["seconds"]
+    assert set(seconds) == {"pyodide", "wheels", "import", "engine", "total"}
+    assert all(isinstance(v, (int, float)) and v >= 0 for v in seconds.values())
+    assert seconds["engine"] <= seconds["import"] <= seconds["total"]
+    assert seconds["pyodide"] + seconds["wheels"] <= seconds["total"]
+    assert seconds["total"] * 1000 <= ready["interactiveMs"]  # the worker starts after the page's navigation
 
 
 def test_an_unknown_call_is_an_answer_not_a_crash(boot):

@@ -10,7 +10,11 @@ host (``make serve`` locally, GitHub Pages, a course's web space). What it holds
 - ``engine/``, ``app/``, ``index.html``, ...: the site's own files, ``autodiff/web/static/`` as they are,
   plus ``engine/manifest.json`` (what the worker loads); ``viz/``: the step-through page's player and quiz
   (``autodiff/viz/assets/``), reused as they are;
-- ``lessons/``: the lessons' HTML pages from ``make notebooks`` (with their MathJax).
+- ``lessons/``: the lessons' HTML pages from ``make notebooks`` (with their MathJax);
+- bytecode (``tools/site_bytecode.mjs``, run by node with the site's own Pyodide): the standard library's
+  modules that a start and the API import become .pyc in ``python_stdlib.zip``, and the wheels carry the
+  .pyc of their imported modules beside the .py, so the browser's CPython compiles nothing at start
+  (first interactive about 1.3 s instead of 3.5 s here).
 
 The two npm packages are fetched once with ``npm pack`` into a cache folder (``build/cache/``), as ``make
 notebooks`` fetches MathJax; the built site makes no request outside itself (its HTML pages are checked here,
@@ -125,6 +129,14 @@ def wheels(root: Path, cache: Path, target: Path) -> list[str]:
     return [ours.name, found[0].name]
 
 
+def bytecode(site: Path) -> None:
+    """Compile what a start imports to bytecode, in place (``tools/site_bytecode.mjs``, with node)."""
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        raise BuildError("node is needed to compile the site's Python to bytecode (apt-get install nodejs)")
+    run([node, str(HERE / "site_bytecode.mjs"), str(site)])
+
+
 def copy_tree(source: Path, target: Path) -> None:
     shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "*.py", "*.pyc"))
 
@@ -172,6 +184,7 @@ def build(out: Path, notebooks: Path, cache: Path, root: Path = ROOT) -> dict:
     manifest = {"pyodide": PYODIDE[1], "graphviz_wasm": GRAPHVIZ_WASM[1], "wheels": [f"wheels/{n}" for n in names]}
     (out / "engine").mkdir(exist_ok=True)
     (out / "engine" / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    bytecode(out)
     pages = lessons(notebooks, out / "lessons")
     remote = {str(p.relative_to(out)): r for p in out.rglob("*.html") if (r := remote_references(p.read_text("utf-8")))}
     if remote:

@@ -8,22 +8,18 @@ ZeroDivisionError / OverflowError); ``cli.main`` turns those into a message and 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import math
-import re
 import sys
 from pathlib import Path
 
 from ..engine import Value
 from ..text import tables
+from ..text.display import output_label
+from ..verify.constants import UsageError, constant
 from ..verify.expression_text import clip, listing, quoted
 from ..verify.expressions import MAX_LENGTH, Expression, ExpressionError, check_variable, parse
 from . import terminal
-
-
-class UsageError(ValueError):
-    """A mistake in the command line itself (not in an expression)."""
 
 
 # ---- reading the command line ----------------------------------------------------------------------
@@ -62,24 +58,6 @@ def named_item(item: str, given, expected: str) -> tuple[str, str]:
     return name, text
 
 
-# a decimal literal as Python reads it (not "01", which Python refuses; "1_0", "0x1" go to the parser)
-_PLAIN_NUMBER = re.compile(r"[-+]?(?:(?:\d+\.\d*|\.\d+)(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|[1-9]\d*|0+)")
-
-
-def constant(text: str, what: str = "value") -> float:
-    """The number a VALUE stands for: a plain decimal number is read by ``float`` (the same
-    float as the parser's), anything else is parsed and must use no names."""
-    plain = text.strip(" \t\n\r")
-    if len(plain) <= 100 and _PLAIN_NUMBER.fullmatch(plain):
-        x = float(plain)
-        if math.isfinite(x):
-            return x
-    expr = parse(text)
-    if expr.names:
-        raise UsageError(f"a {what} must be a number, but {quoted(plain)} uses {listing(expr.names)}")
-    return expr.evaluate({}).data
-
-
 DESTINATIONS = {"output": "-o", "draw": "--draw", "html": "--html", "gif": "--gif", "frames": "--frames", "out": "--out"}
 
 
@@ -94,15 +72,6 @@ def check_destinations(args: argparse.Namespace) -> None:
         if not folder.is_dir():
             why = "is not a folder" if folder.exists() else "does not exist (create it first)"
             raise UsageError(f"{option} {quoted(text)}: the folder {quoted(str(folder))} {why}")
-
-
-def output_label(taken) -> str:
-    """The output's name: f, else out, else output, else f_1, f_2, ...: never an input's name, so
-    that no table, trace or drawing shows two nodes under one name."""
-    for name in ("f", "out", "output"):
-        if name not in taken:
-            return name
-    return next(f"f_{k}" for k in itertools.count(1) if f"f_{k}" not in taken)
 
 
 def build(expr: Expression, values: dict[str, float]) -> tuple[Value, dict[str, Value]]:

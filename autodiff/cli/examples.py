@@ -15,7 +15,6 @@ import json
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 from .. import functions as F
 from ..engine import Value
@@ -27,6 +26,8 @@ EXACT_RTOL = 1e-12  # relative, as the reference numbers ask
 def reference() -> dict:
     """The reference numbers: ``{"examples": {name: {...}}, "document_printed_seed001": {...}}`` (the last:
     what the 2-3-2-1 network's tutorial prints)."""
+    from importlib import resources  # here: importlib.resources pulls in tempfile and shutil
+
     text = resources.files("autodiff.cli").joinpath("worked_examples.json").read_text(encoding="utf-8")
     data = json.loads(text)
     data["examples"] = {e["name"]: e for e in data["examples"]}

@@ -3,6 +3,7 @@ table row and the picture beside it call the same node by the same name."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -82,6 +83,15 @@ def reading_order(order: Iterable[Value]) -> list[Value]:
         depth[v] = 1 + max((depth[p] for p in v.parents if p in depth), default=-1)
     position = {v: i for i, v in enumerate(order)}
     return sorted(order, key=lambda v: (depth[v], position[v]))
+
+
+def output_label(taken) -> str:
+    """The output's name: f, else out, else output, else f_1, f_2, ...: never an input's name, so
+    that no table, trace or drawing shows two nodes under one name."""
+    for name in ("f", "out", "output"):
+        if name not in taken:
+            return name
+    return next(f"f_{k}" for k in itertools.count(1) if f"f_{k}" not in taken)
 
 
 def node_names(order: Iterable[Value]) -> dict[Value, str]:

@@ -14,11 +14,13 @@ from __future__ import annotations
 import importlib
 import os
 import pickle
-import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import subprocess
 
 STARTUP_SECONDS = 30.0  # for a fresh python to import autodiff and sympy (slow on a busy machine)
 MEMORY_BYTES = 2 << 30  # the worker's address space
@@ -32,6 +34,9 @@ def run(module: str, function: str, args: tuple, seconds: float) -> object:
     """``module.function(*args)`` in a worker process: its result, the exception it raised, or
     ``OutOfTime`` when it has not answered ``seconds`` after it was ready (its start-up, importing
     autodiff and sympy, has ``STARTUP_SECONDS`` of its own)."""
+    import subprocess  # here, not at the top: importing autodiff (in the browser too) needs no process
+    import tempfile
+
     root = str(Path(__file__).resolve().parents[2])  # the directory holding the autodiff package
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])}
     with tempfile.TemporaryFile() as errors:

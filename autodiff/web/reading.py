@@ -15,10 +15,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..cli.commands import constant, output_label
 from ..engine import Value
 from ..graph import topological_order
-from ..text.display import node_names
+from ..text.display import node_names, output_label
+from ..verify.constants import constant
 from ..verify.expression_text import clip, listing, quoted
 from ..verify.expressions import Expression, ExpressionError, check_variable, parse
 from . import worked
