@@ -39,6 +39,7 @@ from site_browser import (  # noqa: F401 (the harness's fixtures)
     engine_call,
     hundred_nodes,
     load_quietly,
+    new_browser,
     open_page,
     resources,
     site_dir,
