@@ -76,11 +76,10 @@ class CompiledStep:
         return replay, xs, ys
 
     def prepare(self, docs: list[list[int]]) -> None:
-        """Record and compile (or plan) the steps these sequences need, without training."""
+        """Record and compile (or plan) the steps these sequences need, without training: the Python
+        replay's code compiled, the numpy replay's arrays made (each backend's ``compile_step``)."""
         for tokens in docs:
-            replay = self._replay(tokens)[0]
-            if self.backend == "python":
-                replay.compile_step()
+            self._replay(tokens)[0].compile_step()
 
     def __call__(self, tokens: list[int], step: int, num_steps: int) -> float:
         replay, xs, ys = self._replay(tokens)
