@@ -258,3 +258,50 @@ def test_each_action_on_a_100_node_graph_completes_and_is_timed(page, console_er
     assert all(len(v) == 2 and all(isinstance(x, (int, float)) and 0 <= x < 60_000 for x in v) for v in done.values())
     assert page.find_elements("css selector", "#graph svg g.node")  # the drawing shown
     assert console_errors() == []
+
+
+LAST_STEP = "const s = document.getElementById('slider'); s.value = arguments[0]; s.dispatchEvent(new Event('input'))"
+
+
+def shown_numbers(driver, mode: str) -> set[float]:
+    """The numbers written in the player's drawing of ``mode``'s pass (its frame must be the current one)."""
+    out = set()
+    for t in driver.find_elements("css selector", f"section[data-mode={mode}] .picture svg text"):
+        try:
+            out.add(float(t.text.replace("\u2212", "-").lstrip("≈")))
+        except ValueError:
+            pass
+    return out
+
+
+def test_the_player_of_a_new_expression_reuses_its_frame(page, console_errors):  # noqa: F811
+    """A second expression's player comes in the same frame (a new body, the player started again): its
+    own graph (CS231n's (x+y)·z: ∂f/∂x = ∂f/∂y = z = −4, ∂f/∂z = x + y = 3), one step per key press (the
+    first player's key listener went with its body), and the forward pass's picture laid out after."""
+    go(page, "#expr=tanh(w*x%2Bb)&w=0.7&x=1.3&b=-0.25", "steps")
+    page.execute_script("document.getElementById('player-frame').dataset.first = 'yes'")
+    page.switch_to.frame(page.find_element("id", "player-frame"))
+    try:  # the first player left at its last step: a listener of it still alive would step past the new one's
+        page.execute_script(LAST_STEP, 99)
+    finally:
+        page.switch_to.default_content()
+    go(page, "#expr=(x%2By)*z&x=-2&y=5&z=-4", "steps")
+    frame = page.find_element("id", "player-frame")
+    assert frame.get_attribute("data-first") == "yes"  # the same frame element, not a new one
+    page.switch_to.frame(frame)
+    try:
+        wait_for(page, "return document.body.dataset.step === '0'")
+        last = int(page.find_element("id", "slider").get_attribute("max"))
+        page.execute_script("document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}))")
+        assert page.execute_script("return document.body.dataset.step") == "1"
+        page.execute_script(LAST_STEP, last)
+        shown = shown_numbers(page, "backward")
+        assert {-4.0, 3.0} <= shown and 0.8152 not in shown, shown  # this graph's gradients, not tanh's
+        page.find_element("css selector", "button.mode[data-mode=forward]").click()
+        wait_for(page, "return document.querySelectorAll('section[data-mode=forward] .picture svg g.node').length"
+                       " === document.querySelectorAll('section[data-mode=backward] .picture svg g.node').length")
+        page.execute_script(LAST_STEP, 99)
+        assert {-2.0, 5.0, -4.0, 3.0, -12.0} <= shown_numbers(page, "forward")  # every value computed
+    finally:
+        page.switch_to.default_content()
+    assert console_errors() == []

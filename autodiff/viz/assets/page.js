@@ -5,7 +5,10 @@
 // and, in the backward pass, asks for each edge's local derivative, contribution and new gradient in
 // input boxes made here: checked at check_backward's tolerance, a wrong number named by the slip that
 // gives it (hints made in Python), a score of first tries. User text is only ever set as text.
-(function () {
+// A pass's drawing may arrive after the player starts (the playground lays out the pass on screen
+// first): its section then gets a "picture" event. window.autodiffPlayer starts the player again on a
+// new body of the same document (the playground's frame, reused); the old one's listeners go with it.
+(window.autodiffPlayer = function () {
   "use strict";
   var data = JSON.parse(document.getElementById("page-data").textContent);
   var state = { mode: "backward", at: { backward: 0, forward: 0 }, quiz: false, revealed: {}, timer: null,
@@ -34,6 +37,7 @@
     // the drawing's boxes by id: the number to repaint (the text in the pass's ink), the shapes drawn
     // before the label (outlined, filled), the tooltip; its edges by title ("n0->n2_op")
     var svg = section(mode).querySelector(".picture svg"), ink = data.ink[mode], nodes = {}, edges = {};
+    if (!svg) { return null; }  // not laid out yet: a "picture" event comes when it is
     svg.querySelectorAll("g.node").forEach(function (g) {
       var a = g.querySelector("a"), n = { g: g, a: a, fills: [], text: null, before: true };
       g.querySelectorAll("path, polygon, ellipse, polyline, text").forEach(function (el) {
@@ -64,6 +68,8 @@
   }
 
   function showPicture(i, hide) {
+    if (!pictures[state.mode]) { pictures[state.mode] = picture(state.mode); }
+    if (!pictures[state.mode]) { return; }
     var pic = pictures[state.mode], list = steps(), step = list[i], ink = data.ink[state.mode];
     var back = state.mode === "backward", known = {}, asked = set(hide ? step.answers : []), k;
     if (back) {  // [id, the number as shown, the fill, the exact number]: the start, then each step's
@@ -222,12 +228,17 @@
     if (state.at[state.mode] === steps().length - 1) { go(0); }
     byId("play").textContent = "pause";
     state.timer = setInterval(function () {
+      if (!slider.isConnected) { clearInterval(state.timer); return; }  // a new player has taken the page
       if (state.at[state.mode] >= steps().length - 1) { stop(); } else { move(1); }
     }, 1200);
   }
 
-  pictures.backward = picture("backward");
-  pictures.forward = picture("forward");
+  document.querySelectorAll("section.pass").forEach(function (s) {
+    s.addEventListener("picture", function () {  // its drawing has just been put in place
+      pictures[s.dataset.mode] = null;
+      if (s.dataset.mode === state.mode) { show(); }
+    });
+  });
   byId("prev").addEventListener("click", function () { stop(); move(-1); });
   byId("next").addEventListener("click", function () { stop(); move(1); });
   byId("play").addEventListener("click", play);
@@ -240,7 +251,7 @@
   document.querySelectorAll("button.mode").forEach(function (b) {
     b.addEventListener("click", function () { stop(); state.mode = b.dataset.mode; show(); });
   });
-  document.addEventListener("keydown", function (e) {
+  document.body.addEventListener("keydown", function (e) {  // the body's: it goes when a new player comes
     if (e.target === slider || e.target.classList.contains("answer") || e.altKey || e.ctrlKey || e.metaKey) {
       return;  // the slider moves itself; in an input box the arrows move the caret
     }

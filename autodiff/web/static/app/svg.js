@@ -34,7 +34,7 @@ export async function layoutClean(dot) {
   const doc = new DOMParser().parseFromString(text, "image/svg+xml");
   const svg = doc.documentElement;
   if (!svg || svg.nodeName !== "svg" || doc.querySelector("parsererror")) return null;
-  return clean(document.importNode(svg, true));
+  return clean(document.adoptNode(svg));  // moved, not copied: the parsed document is dropped
 }
 
 /** Lay ``dot`` out and show it in ``box`` (replacing what was there); returns the <svg> element. */
