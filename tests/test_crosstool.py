@@ -109,10 +109,15 @@ def test_compiled_replay_agrees_with_eager_on_new_inputs(program, xs, ys):
     at_xs = step.gradients(xs)
     assert at_xs.value == root.data
     got = step.gradients(ys)
-    assert close(got.value, want[0], 1e-12, 1e-300), (program, xs, ys, got.value, want[0])
-    for g, w in zip(got.inputs, want[1]):
-        assert close(g, w, 1e-12, 1e-300), (program, xs, ys, got.inputs, want[1])
+    agrees_at(got, want, (program, xs, ys))
     tally(2 + len(ys))
+
+
+def agrees_at(got, want, context) -> None:
+    """A replay's value and input gradients are eager's (``want``: value, gradients) to 1e-12 relative."""
+    assert close(got.value, want[0], 1e-12, 1e-300), (*context, got.value, want[0])
+    for g, w in zip(got.inputs, want[1]):
+        assert close(g, w, 1e-12, 1e-300), (*context, got.inputs, want[1])
 
 
 @FAST
@@ -140,9 +145,7 @@ def test_numpy_replay_agrees_with_eager_on_new_inputs(program, xs, ys):
     if want is None:
         return
     got = step.gradients(ys)
-    assert close(got.value, want[0], 1e-12, 1e-300), (program, xs, ys, got.value, want[0])
-    for g, w in zip(got.inputs, want[1]):
-        assert close(g, w, 1e-12, 1e-300), (program, xs, ys, got.inputs, want[1])
+    agrees_at(got, want, (program, xs, ys))
     tally(3 + len(ys))
 
 

@@ -121,6 +121,17 @@ def right_gradients() -> dict[str, float]:
     return {"f": 1.0, "v2": d, "b": d, "v1": d, "w": d * x, "x": d * w}
 
 
+def submit(page, gradient_of) -> None:
+    """Type ``gradient_of(node name)`` into each node's box of the check form and press Check."""
+    for row in page.find_elements("css selector", "#check-nodes tbody tr"):
+        box = row.find_element("css selector", "input")
+        box.clear()
+        box.send_keys(f"{gradient_of(row.find_element('css selector', 'td').text):.6g}")
+    since = len(timings(page))
+    page.find_element("id", "check-run").click()
+    wait_actions(page, since, "check")
+
+
 @pytest.mark.parametrize(("node", "typed", "slip"), [
     ("x", lambda g: -g["x"], "sign flipped"),
     ("w", lambda g: 1.3, "chain forgotten"),  # ∂v1/∂w = x alone, not × the upstream ∂f/∂v1
@@ -131,28 +142,15 @@ def test_check_names_a_planted_slip_at_its_node(page, console_errors, node, type
     right = right_gradients()
     ids = {}
     for row in check_form(page, "tanh(w*x+b)"):
-        name = row.find_element("css selector", "td").text
-        ids[name] = row.get_attribute("data-node")
-        value = typed(right) if name == node else right[name]
-        box = row.find_element("css selector", "input")
-        box.clear()
-        box.send_keys(f"{value:.6g}")
-    since = len(timings(page))
-    page.find_element("id", "check-run").click()
-    wait_actions(page, since, "check")
+        ids[row.find_element("css selector", "td").text] = row.get_attribute("data-node")
+    submit(page, lambda name: typed(right) if name == node else right[name])
     assert text(page, "#check-first") == node
     assert text(page, "#check-slip") == slip
     assert text(page, "#check-right")  # the right computation, shown
     outlined = page.find_elements("css selector", "#check-graph g.node.wrong title")
     assert [t.get_attribute("textContent") for t in outlined] == [ids[node]]
     # all right: no node outlined
-    for row in page.find_elements("css selector", "#check-nodes tbody tr"):
-        box = row.find_element("css selector", "input")
-        box.clear()
-        box.send_keys(f"{right[row.find_element('css selector', 'td').text]:.6g}")
-    since = len(timings(page))
-    page.find_element("id", "check-run").click()
-    wait_actions(page, since, "check")
+    submit(page, right.__getitem__)
     assert text(page, "#check-summary").startswith("✓ All right")
     assert page.find_elements("css selector", "#check-graph g.node.wrong") == []
     page.find_element("css selector", "button.tab[data-view=playground]").click()
