@@ -159,6 +159,20 @@ class SGD(Optimizer):
         return {"lr": self.lr, "momentum": self.momentum, "weight_decay": self.weight_decay}
 
 
+def _moments(slot: str, which: str) -> tuple:
+    """Getter and setter of an Adam moment list: a list of floats, one per distinct parameter (a copy
+    when numpy holds them in an array)."""
+
+    def get(self) -> list[float]:
+        values = getattr(self, slot)
+        return values if type(values) is list else values.tolist()
+
+    def set_(self, values: Iterable[float]) -> None:
+        setattr(self, slot, [float(x) for x in values])
+
+    return get, set_, None, f"The {which} moments, one per distinct parameter (a copy when numpy holds them)."
+
+
 class Adam(Optimizer):
     """Adam (Kingma & Ba), as ``torch.optim.Adam``: with g = ∂L/∂p (+ λp), step t = 1, 2, ...
 
@@ -193,23 +207,8 @@ class Adam(Optimizer):
         self._skipped = False  # a parameter was skipped (grad None): the step counts may differ from then on
         self._pack: struct.Struct | None = None  # the numpy path's reader of n numbers
 
-    @property
-    def m(self) -> list[float]:
-        """The first moments, one per distinct parameter (a copy when numpy holds them)."""
-        return self._m if type(self._m) is list else self._m.tolist()
-
-    @m.setter
-    def m(self, values: Iterable[float]) -> None:
-        self._m = [float(x) for x in values]
-
-    @property
-    def v(self) -> list[float]:
-        """The second moments, one per distinct parameter (a copy when numpy holds them)."""
-        return self._v if type(self._v) is list else self._v.tolist()
-
-    @v.setter
-    def v(self, values: Iterable[float]) -> None:
-        self._v = [float(x) for x in values]
+    m = property(*_moments("_m", "first"))
+    v = property(*_moments("_v", "second"))
 
     def step(self) -> None:
         self.t += 1

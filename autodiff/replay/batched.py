@@ -10,7 +10,6 @@ engine (``diagnose``), so the error is the eager engine's, naming the node, as i
 from __future__ import annotations
 
 import builtins
-import threading
 from numbers import Real
 
 import numpy as np
@@ -62,17 +61,13 @@ class NumpyCompiled(Compiled):
     backend = "numpy"
 
     def __init__(self, tape: Tape, shapes: tuple, single: bool, n_inputs: int) -> None:
-        self._tape, self._shapes, self._single, self.n_inputs = tape, shapes, single, n_inputs
-        self.params: list[Value] = tape.params
-        self.n_outputs = len(tape.outputs)
-        self.nodes = len(tape.entries)
+        self._take(tape, shapes, single, n_inputs)
         self.plan = Plan(tape, n_inputs)
         self._code = Code(self.plan)
         self._texts = {name: _function(name, getattr(self._code, name), self._code.binds)
                        for name in ("forward", "backward", "step")}  # fmt: skip
         self._compiled = {name: builtins.compile(text, "<autodiff.compile numpy>", "exec")
                           for name, text in self._texts.items()}  # fmt: skip
-        self._local = threading.local()
         self._cells = np.array(self.plan.param_cells, dtype=np.int64)
         self._ordered = [self.params[j] for j in self.plan.param_order]  # the params in V's order
         self._region = slice(n_inputs, n_inputs + len(self.params))

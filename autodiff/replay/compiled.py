@@ -47,13 +47,16 @@ class Compiled:
     backend = "python"
 
     def __init__(self, tape: Tape, shapes: tuple, single: bool, n_inputs: int) -> None:
+        self._take(tape, shapes, single, n_inputs)
+        self._code = generate(tape)
+        self._fns: dict[str, Callable] = {}
+
+    def _take(self, tape: Tape, shapes: tuple, single: bool, n_inputs: int) -> None:
+        """What every backend keeps of the recording: the tape, the arguments' shapes, the params."""
         self._tape, self._shapes, self._single, self.n_inputs = tape, shapes, single, n_inputs
         self.params: list[Value] = tape.params
         self.n_outputs = len(tape.outputs)
         self.nodes = len(tape.entries)
-        code = generate(tape)
-        self._code = code
-        self._fns: dict[str, Callable] = {}
         self._local = threading.local()
 
     def __repr__(self) -> str:
